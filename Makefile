@@ -1,0 +1,28 @@
+# Two commands set everything up on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test bench check-browser fixture clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+demo: $(STAMP)  ## poll the bundled replay Hub, write the report, print where it is
+	$(BIN)/lineupwatch demo
+
+test: $(STAMP)  ## the whole test suite, offline
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)  ## benchmarks; figures go to benchmarks/RESULTS.md
+	$(BIN)/python benchmarks/bench_poll.py
+
+fixture: $(STAMP)  ## rebuild the bundled Hub state from the facts CSVs
+	$(BIN)/python scripts/build_hub_state.py
+
+clean:
+	rm -rf $(VENV) demo-out .pytest_cache

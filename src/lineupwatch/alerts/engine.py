@@ -1,0 +1,144 @@
+"""Alerts, exactly once: evaluate the rules, decide per fingerprint, store, then send.
+
+A notification is written (pending) in the same transaction as the alert state it announces, and
+marked sent only after the SMTP server took it. A run on an unchanged state creates nothing; an
+SMTP outage leaves notifications pending for the next run. On a database with no alert state the
+current conditions are recorded as known and one welcome digest goes out instead of a flood.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlite_utils import Database
+
+from ..analysis.weekly import analyse, iso_week
+from ..config import Config
+from ..facts import load_facts
+from . import mailer
+from .dedup import RESOLVED, Reason, decide
+from .rules import Alert, AlertContext, evaluate_rules
+
+@dataclass
+class AlertRun:
+    firing: int = 0
+    created: list[mailer.Notice] = field(default_factory=list)
+    sent: int = 0
+    pending: int = 0
+    first_run: bool = False
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def run_alerts(config: Config, db: Database, *, as_of: date, now: datetime, dry_run: bool = False) -> AlertRun:
+    facts = load_facts(db, as_of)
+    entries, forecasts = analyse(facts, config)
+    current = {a.fingerprint: a for a in evaluate_rules(AlertContext(facts, entries, forecasts, now), config)}
+    known = {row["fingerprint"]: row for row in db["alert_state"].rows}
+    run = AlertRun(firing=len(current), first_run=not known and not db["notifications"].count)
+    stamp = now.isoformat(timespec="seconds")
+    changes = _plan(current, known)
+    notices = _welcome(forecasts, config) if run.first_run else [
+        (alert, reason) for alert, reason in changes
+        if reason is not Reason.RESOLVED or config.mail.announce_resolved]
+    if dry_run:
+        run.created = [_notice(0, alert, reason) for alert, reason in notices]
+        run.pending = db["notifications"].count_where("sent_at IS NULL")
+        return run
+    with db.atomic():
+        for alert, reason in changes:
+            _save_state(db, alert, reason, stamp)
+        for alert, reason in notices:
+            row = _notification_row(alert, reason, stamp)
+            run.created.append(_notice(db["notifications"].insert(row).last_pk, alert, reason))
+    _deliver(db, config, run, stamp, iso_week(as_of))
+    return run
+
+
+def _plan(current: dict[str, Alert], known: dict[str, dict]) -> list[tuple[Alert, Reason]]:
+    """What changed: new or changed conditions, and logged ones that hold no more."""
+    changes = []
+    for fingerprint, alert in current.items():
+        reason = decide(known.get(fingerprint, {}).get("state"), alert.state)
+        if reason is not Reason.NONE:
+            changes.append((alert, reason))
+    for fingerprint, row in known.items():
+        if fingerprint not in current and decide(row["state"], None) is Reason.RESOLVED:
+            gone = Alert(row["rule"], json.loads(row["labels"]), RESOLVED, "info", f"resolved: {row['subject']}",
+                         f"This condition no longer holds: {row['subject']}")
+            changes.append((gone, Reason.RESOLVED))
+    return changes
+
+
+def _welcome(forecasts: list, config: Config) -> list[tuple[Alert, Reason]]:
+    lines = [f"{f.family} {f.id}: {f.verdict.value}. {f.summary}" for f in forecasts]
+    primary = [f for f in forecasts if f.family == config.watch[0]]
+    subject = f"watching {len(config.watch)} families; " + ", ".join(f"{f.family} {f.id} {f.verdict.value}" for f in primary)
+    body = ("lineupwatch now watches these families. Current conditions are recorded as known; "
+            "from now on you get one mail per change.")
+    return [(Alert("welcome", {}, "sent", "info", subject, body, lines), Reason.FIRST)]
+
+
+def _save_state(db: Database, alert: Alert, reason: Reason, stamp: str) -> None:
+    existing = db["alert_state"].rows_where("fingerprint = ?", [alert.fingerprint])
+    first_seen = next((row["first_seen_at"] for row in existing), stamp)
+    db["alert_state"].upsert({"fingerprint": alert.fingerprint, "rule": alert.rule, "labels": json.dumps(alert.labels, sort_keys=True),
+                              "state": alert.state, "subject": alert.subject, "first_seen_at": first_seen,
+                              "changed_at": stamp}, pk="fingerprint")
+
+
+def _notification_row(alert: Alert, reason: Reason, stamp: str) -> dict:
+    return {"fingerprint": alert.fingerprint, "rule": alert.rule, "state": alert.state, "reason": reason.value,
+            "severity": alert.severity, "subject": alert.subject, "body": alert.body,
+            "evidence": json.dumps(alert.evidence), "created_at": stamp, "sent_at": None, "message_id": None,
+            "attempts": 0, "last_error": None}
+
+
+def _notice(notice_id: int, alert: Alert, reason: Reason) -> mailer.Notice:
+    return mailer.Notice(notice_id, alert.fingerprint, alert.rule, alert.state, reason.value, alert.severity,
+                         alert.subject, alert.body, tuple(alert.evidence))
+
+
+def pending_notices(db: Database) -> list[mailer.Notice]:
+    return [mailer.Notice(r["id"], r["fingerprint"], r["rule"], r["state"], r["reason"], r["severity"], r["subject"],
+                          r["body"], tuple(json.loads(r["evidence"] or "[]")))
+            for r in db["notifications"].rows_where("sent_at IS NULL", order_by="id")]
+
+
+def _deliver(db: Database, config: Config, run: AlertRun, stamp: str, week: str) -> None:
+    """Send every pending notification (this run's and earlier failed ones), then mark it sent."""
+    pending = pending_notices(db)
+    if not pending:
+        return
+    if not config.mail.enabled:
+        _mark(db, pending, stamp, None, "mail disabled (mail.enabled = false): printed only")
+        return
+    groups = [pending] if config.mail.digest else [[n] for n in pending]
+    link = f"{config.mail.report_url.rstrip('/')}/{week}.html" if config.mail.report_url else str(
+        (config.reports_path / f"{week}.html").resolve())
+    for group in groups:
+        message = mailer.compose(group, config.mail, link)
+        try:
+            mailer.send([message], config.mail)
+        except mailer.MailError as err:
+            with db.atomic():
+                for notice in pending_notices(db):
+                    db.execute("UPDATE notifications SET attempts = attempts + 1, last_error = ? WHERE id = ?",
+                               [str(err), notice.id])
+            run.error = str(err)
+            run.pending = len(pending_notices(db))
+            return
+        _mark(db, group, stamp, message["Message-ID"], None)
+        run.sent += len(group)
+
+
+def _mark(db: Database, notices: list[mailer.Notice], stamp: str, message_id: str | None, note: str | None) -> None:
+    with db.atomic():
+        for notice in notices:
+            db.execute("UPDATE notifications SET sent_at = ?, message_id = ?, attempts = attempts + 1, last_error = ? "
+                       "WHERE id = ?", [stamp, message_id, note, notice.id])

@@ -1,0 +1,195 @@
+"""Alert rules: small pure functions from the analysis to the conditions that hold now.
+
+A rule returns every condition it sees as an `Alert` with identifying labels and a state. The
+fingerprint covers only the scheme version, the rule and the labels, never the wording, so a
+condition is announced once when it appears, once when its state changes, and once when it goes
+away (docs/alerts.md documents each rule).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from ..analysis.entries import Entry, family_entries, percentile, sizes_text, small_release_gaps, waves
+from ..analysis.forecasts import ForecastResult
+from ..config import Config
+from ..facts import Facts
+
+FINGERPRINT_SCHEME = 1
+
+
+@dataclass(frozen=True)
+class Alert:
+    rule: str
+    labels: dict[str, str]
+    state: str  # "firing", or for verdicts the verdict itself
+    severity: str  # info | warning | critical
+    subject: str
+    body: str
+    evidence: list[str] = field(default_factory=list)
+
+    @property
+    def fingerprint(self) -> str:
+        identity = {"scheme": FINGERPRINT_SCHEME, "rule": self.rule, **self.labels}
+        return hashlib.sha256(json.dumps(identity, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class AlertContext:
+    facts: Facts
+    entries: list[Entry]
+    forecasts: list[ForecastResult]
+    now: datetime
+
+    @property
+    def as_of(self) -> date:
+        return self.facts.as_of
+
+
+Rule = Callable[[AlertContext, Config], list[Alert]]
+
+
+def verdict_changed(ctx: AlertContext, config: Config) -> list[Alert]:
+    """One condition per (family, forecast) whose state is the verdict: a change is news."""
+    return [Alert("verdict_changed", {"family": f.family, "forecast": f.id}, f.verdict.value,
+                  "warning" if f.verdict.value == "supported" else "info",
+                  f"{f.family} {f.id} forecast: {f.verdict.value}", f.summary, f.evidence)
+            for f in ctx.forecasts]
+
+
+def new_generation(ctx: AlertContext, config: Config) -> list[Alert]:
+    """A release wave of a watched family, with its size mix, from its first entry on."""
+    alerts = []
+    for family in config.watch:
+        for wave in waves(family_entries(ctx.entries, family), config.analysis.wave_gap_days):
+            generations = ", ".join(dict.fromkeys(e.generation or e.key for e in wave.entries))
+            mix = sizes_text(wave.entries, config.size_classes.small)
+            alerts.append(Alert("new_generation", {"family": family, "wave_start": wave.first.isoformat()}, "firing",
+                                "info", f"{family} release wave {generations} from {wave.first}: {mix}",
+                                f"{family} released {len(wave.entries)} new entries from {wave.first} to {wave.last}: {mix}.",
+                                [e.label for e in wave.entries]))
+    return alerts
+
+
+def wave_without_small(ctx: AlertContext, config: Config) -> list[Alert]:
+    """A wave that closed (no entry for wave_gap_days) without a single small entry."""
+    gap = config.analysis.wave_gap_days
+    alerts = []
+    for family in config.watch:
+        for wave in waves(family_entries(ctx.entries, family), gap):
+            if (ctx.as_of - wave.last).days > gap and not wave.has_small:
+                mix = sizes_text(wave.entries, config.size_classes.small)
+                alerts.append(Alert("wave_without_small", {"family": family, "wave_start": wave.first.isoformat()},
+                                    "firing", "warning", f"{family} wave from {wave.first} closed with no small model: {mix}",
+                                    f"No {family} entry followed {wave.last} within {gap} days; the wave has {mix}.",
+                                    [e.label for e in wave.entries]))
+    return alerts
+
+
+def small_gap_over_p90(ctx: AlertContext, config: Config) -> list[Alert]:
+    """The time since the family's last small entry passed its historical percentile gap."""
+    settings = config.analysis
+    alerts = []
+    for family in config.watch:
+        counted = family_entries(ctx.entries, family)
+        days, gaps = small_release_gaps(counted)
+        p90 = percentile(gaps, settings.gap_percentile)
+        if not days or p90 is None:
+            continue
+        since = (ctx.as_of - days[-1]).days
+        if since > p90:
+            last = max((e for e in counted if e.small and e.released == days[-1]), key=lambda e: e.key)
+            alerts.append(Alert("small_gap_over_p90", {"family": family, "last_small": last.key}, "firing", "warning",
+                                f"{family}: {since} days without a small model (p{settings.gap_percentile:g} gap {p90:.0f} days)",
+                                f"{family}'s last small entry is {last.label}; {since} days have passed, more than "
+                                f"the p{settings.gap_percentile:g} of its {len(gaps)} gaps between small releases ({p90:.0f} days).",
+                                [f"gaps in days: {', '.join(map(str, gaps[-10:]))}"]))
+    return alerts
+
+
+def licence_or_gating(ctx: AlertContext, config: Config) -> list[Alert]:
+    """A watched repo changed licence or became gated."""
+    alerts = []
+    for event in ctx.facts.events:
+        if event["kind"] == "licence_changed" or (event["kind"] == "gating_changed" and event["new"] != "false"):
+            what = "licence" if event["kind"] == "licence_changed" else "gating"
+            alerts.append(Alert("licence_or_gating", {"repo": event["repo_id"], "kind": event["kind"], "new": event["new"] or ""},
+                                "firing", "warning", f"{event['repo_id']}: {what} {event['old']} -> {event['new']}",
+                                f"{event['repo_id']} ({event['family']}) changed {what} from {event['old']} to "
+                                f"{event['new']}, seen by the poll of {event['at']}.", []))
+    return alerts
+
+
+def repos_removed(ctx: AlertContext, config: Config) -> list[Alert]:
+    """Repos that a complete poll no longer found; resolved when they come back."""
+    return [Alert("repos_removed", {"repo": r.repo_id}, "firing", "warning", f"{r.repo_id} was removed from the Hub",
+                  f"{r.repo_id} ({r.family}, {r.entry_key or 'no entry'}) is missing from the latest complete poll.", [])
+            for r in ctx.facts.repos if r.removed]
+
+
+def small_share_drop(ctx: AlertContext, config: Config) -> list[Alert]:
+    """The share of small entries among recent releases fell below a fraction of the baseline share."""
+    rules, settings = config.alerts, config.analysis
+    alerts = []
+    for family in config.watch:
+        counted = family_entries(ctx.entries, family)
+        before = [e for e in counted if settings.baseline_date - timedelta(days=settings.cadence_window_days)
+                  <= e.released < settings.baseline_date]
+        recent = [e for e in counted if e.released > ctx.as_of - timedelta(days=rules.small_share_window_days)]
+        if not before or not recent:
+            continue
+        base_share = sum(e.small for e in before) / len(before)
+        share = sum(e.small for e in recent) / len(recent)
+        if base_share > 0 and share < rules.small_share_fraction * base_share:
+            alerts.append(Alert("small_share_drop", {"family": family}, "firing", "warning",
+                                f"{family}: small models are {share:.0%} of recent releases (baseline {base_share:.0%})",
+                                f"{sum(e.small for e in recent)} of {family}'s {len(recent)} entries of the last "
+                                f"{rules.small_share_window_days} days are small, against {sum(e.small for e in before)} "
+                                f"of {len(before)} before the baseline; the threshold is {rules.small_share_fraction:g}x.",
+                                [e.label for e in recent]))
+    return alerts
+
+
+def monitor_health(ctx: AlertContext, config: Config) -> list[Alert]:
+    """The monitor watching itself: polls failing in a row, or no successful poll for too long."""
+    rules = config.alerts
+    polls = ctx.facts.polls
+    alerts = []
+    failing = 0
+    for poll in reversed(polls):
+        if poll.status == "ok":
+            break
+        failing += 1
+    if failing >= rules.failed_polls_in_a_row:
+        alerts.append(Alert("monitor_health", {"check": "failing"}, "firing", "critical",
+                            f"lineupwatch: the last {failing} polls failed",
+                            f"The last {failing} polls failed; the latest error: {polls[-1].error}", []))
+    ok = [p for p in polls if p.status == "ok"]
+    last_ok = datetime.fromisoformat(ok[-1].started_at) if ok else None
+    if polls and (last_ok is None or ctx.now - last_ok > timedelta(hours=rules.stale_poll_hours)):
+        since = f"since {last_ok.isoformat()}" if last_ok else "ever"
+        alerts.append(Alert("monitor_health", {"check": "stale"}, "firing", "critical",
+                            f"lineupwatch: no successful poll {since}",
+                            f"No poll succeeded {since} (threshold {rules.stale_poll_hours:g} hours).", []))
+    return alerts
+
+
+RULES: dict[str, Rule] = {
+    "verdict_changed": verdict_changed,
+    "new_generation": new_generation,
+    "wave_without_small": wave_without_small,
+    "small_gap_over_p90": small_gap_over_p90,
+    "licence_or_gating": licence_or_gating,
+    "repos_removed": repos_removed,
+    "small_share_drop": small_share_drop,
+    "monitor_health": monitor_health,
+}
+
+
+def evaluate_rules(ctx: AlertContext, config: Config) -> list[Alert]:
+    """Every enabled rule's conditions; a rule is switched off by its config flag."""
+    return [alert for name, rule in RULES.items() if getattr(config.alerts, name) for alert in rule(ctx, config)]

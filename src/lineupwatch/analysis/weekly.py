@@ -1,0 +1,131 @@
+"""The weekly report as data: facts in, the report JSON (DESIGN.md's contract) out. Pure."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+
+from ..config import Config
+from ..facts import Facts, Repo
+from .coverage import coverage_matrix, lineup, quarterly_counts
+from .entries import Entry, build_entries
+from .forecasts import ForecastResult, evaluate
+
+SCHEMA_VERSION = 1
+RISK_KINDS = ("licence_changed", "gating_changed", "removed", "restored", "params_changed")
+
+
+def iso_week(day: date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def analyse(facts: Facts, config: Config) -> tuple[list[Entry], list[ForecastResult]]:
+    entries = build_entries((r for r in facts.repos if r.family in config.watch), config.analysis)
+    return entries, evaluate(entries, facts.events, config, facts.as_of)
+
+
+def build_report(facts: Facts, config: Config, alerts: list[dict] | None = None) -> dict:
+    as_of, baseline = facts.as_of, config.analysis.baseline_date
+    entries, forecasts = analyse(facts, config)
+    primary = config.watch[0]
+    return {
+        "schema": SCHEMA_VERSION,
+        "as_of": as_of.isoformat(),
+        "week": iso_week(as_of),
+        "baseline_date": baseline.isoformat(),
+        "forecasts": [f.to_json() for f in forecasts],
+        "lineup": lineup(entries, primary, baseline),
+        "new_this_week": new_this_week(facts.repos, entries, as_of, config),
+        "entries_since_baseline": [_entry_json(e) for e in entries if e.released >= baseline],
+        "derivatives": [_derivative_json(e, baseline) for e in entries if e.derivative_of],
+        "quarterly": quarterly_counts(entries, primary, as_of, baseline),
+        "coverage": coverage_matrix(entries, list(config.watch), as_of, config.analysis.coverage_window_days),
+        "indicators": indicators(facts, entries, primary),
+        "risk_events": [_event_json(ev) for ev in reversed(facts.events)
+                        if ev["kind"] in RISK_KINDS and ev["at"][:10] >= baseline.isoformat()],
+        "data_health": data_health(facts, config),
+        "alerts": alerts or [],
+    }
+
+
+def new_this_week(repos: list[Repo], entries: list[Entry], as_of: date, config: Config) -> list[dict]:
+    """Repos created in the ISO week of as_of (up to as_of), grouped by entry."""
+    monday = as_of - timedelta(days=as_of.weekday())
+    entry_of = {repo_id: e for e in entries for repo_id in e.repos}
+    groups: dict[str, dict] = {}
+    for repo in repos:
+        if repo.family not in config.watch or not monday <= repo.created <= as_of:
+            continue
+        entry = entry_of.get(repo.repo_id)
+        key = entry.key if entry else repo.repo_id
+        group = groups.setdefault(key, {
+            "family": repo.family, "entry": entry.key if entry else None,
+            "new_entry": bool(entry and entry.released >= monday), "counted": bool(entry and entry.counted),
+            "size_class": entry.size_class if entry else repo.size_class,
+            "released": (entry.released if entry else repo.created).isoformat(), "repos": []})
+        group["repos"].append(repo.repo_id)
+    return sorted(groups.values(), key=lambda g: (not g["new_entry"], g["family"], g["entry"] or g["repos"][0]))
+
+
+def indicators(facts: Facts, entries: list[Entry], family: str) -> dict:
+    """Adoption of small versus larger entries: 30-day downloads of every repo of an entry
+    (copies included) and child-model counts, at each sampled poll."""
+    size_of = {repo_id: e.small for e in entries if e.counted for repo_id in e.repos}
+    family_of = {repo_id: e.family for e in entries for repo_id in e.repos}
+    points = []
+    for day, state in facts.trend:
+        totals = _totals(state, size_of, family_of, family)
+        points.append({"date": day, **totals})
+    latest_state = facts.trend[-1][1] if facts.trend else {}
+    by_family = {f: _totals(latest_state, size_of, family_of, f) for f in dict.fromkeys(family_of.values())}
+    return {"family": family, "points": points, "by_family": by_family}
+
+
+def _totals(state: dict, size_of: dict[str, bool], family_of: dict[str, str], family: str) -> dict:
+    totals = defaultdict(int)
+    for repo_id, (downloads, children) in state.items():
+        if repo_id in size_of and family_of.get(repo_id) == family:
+            kind = "small" if size_of[repo_id] else "larger"
+            totals[f"{kind}_downloads"] += downloads or 0
+            totals[f"{kind}_children"] += children or 0
+    return {key: totals[key] for key in ("small_downloads", "larger_downloads", "small_children", "larger_children")}
+
+
+def data_health(facts: Facts, config: Config) -> dict:
+    ok = [p for p in facts.polls if p.status == "ok"]
+    week_ago = (facts.as_of - timedelta(days=7)).isoformat()
+    failures_in_a_row = 0
+    for poll in reversed(facts.polls):
+        if poll.status == "ok":
+            break
+        failures_in_a_row += 1
+    counted = set(config.analysis.counted_lines)
+    unsized = [r.repo_id for r in facts.repos if r.family in config.watch and r.line in counted
+               and not r.quantized and r.size_class is None]
+    notes = []
+    if facts.backfilled:
+        notes.append(f"no poll had run by {facts.as_of}: entries are dated by createdAt and their state "
+                     "is taken from the first poll after that day")
+    return {"last_successful_poll": ok[-1].started_at if ok else None, "polls": len(facts.polls),
+            "failed_polls_7d": sum(1 for p in facts.polls if p.status != "ok" and p.started_at[:10] >= week_ago),
+            "failed_polls_in_a_row": failures_in_a_row,
+            "last_error": next((p.error for p in reversed(facts.polls) if p.status != "ok"), None),
+            "unsized_repos": unsized, "backfilled": facts.backfilled, "notes": notes}
+
+
+def _entry_json(entry: Entry) -> dict:
+    return {"family": entry.family, "entry": entry.key, "generation": entry.generation, "line": entry.line,
+            "params_total_b": entry.params_total_b, "params_active_b": entry.params_active_b,
+            "size_class": entry.size_class, "released": entry.released.isoformat(), "repos": list(entry.repos),
+            "counted": entry.counted, "derivative_of": entry.derivative_of, "license": entry.license}
+
+
+def _derivative_json(entry: Entry, baseline: date) -> dict:
+    return {"family": entry.family, "entry": entry.key, "repo": entry.primary, "parent": entry.derivative_of,
+            "released": entry.released.isoformat(), "size_class": entry.size_class,
+            "since_baseline": entry.released >= baseline}
+
+
+def _event_json(event: dict) -> dict:
+    return {key: event[key] for key in ("at", "family", "repo_id", "kind", "old", "new")}

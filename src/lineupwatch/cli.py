@@ -1,0 +1,293 @@
+"""The `lineupwatch` command line: thin click commands over the modules that do the work."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import click
+from tqdm import tqdm
+
+from . import poll as polling
+from . import jobs, reporting
+from .alerts import mailer
+from .alerts.engine import AlertRun, run_alerts
+from .alerts.mailer import one_line
+from . import status as status_view
+from . import store
+from .config import Config, ConfigError, load_config
+from .hub import PollError
+from .lock import LockBusy, run_lock
+
+
+class UsageFailure(click.ClickException):
+    """A config the tool cannot use: exit code 2, like a usage error."""
+
+    exit_code = 2
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def config_option(command: Callable) -> Callable:
+    """--config PATH, shared by every command that reads the config."""
+
+    @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+                  envvar="LINEUPWATCH_CONFIG", default=None,
+                  help="Config file (default: $LINEUPWATCH_CONFIG, else config/lineupwatch.toml).")
+    @functools.wraps(command)
+    def wrapper(*args, config_path: Path | None, **kwargs):
+        try:
+            config = load_config(config_path)
+        except ConfigError as err:
+            raise UsageFailure(str(err)) from None
+        return command(*args, config=config, **kwargs)
+
+    return wrapper
+
+
+@contextmanager
+def locked_db(config: Config) -> Iterator:
+    """The run lock, then the database: a second run leaves the database untouched."""
+    try:
+        with run_lock(config.database_path):
+            db = store.open_db(config.database_path)
+            try:
+                yield db
+            finally:
+                db.close()
+    except LockBusy as err:
+        raise click.ClickException(str(err)) from None
+
+
+@click.group()
+@click.version_option(package_name="lineupwatch")
+def cli() -> None:
+    """Watch open-weight model families on the Hugging Face Hub: are the models that fit on
+    ordinary hardware still being made?"""
+
+
+@cli.command()
+@click.option("--endpoint", help="Hub URL (default: $HF_ENDPOINT, else hub.endpoint, else huggingface.co).")
+@config_option
+def poll(config: Config, endpoint: str | None) -> None:
+    """Poll every watched org once and store the snapshot.
+
+    \b
+    Example:
+        lineupwatch poll --endpoint http://127.0.0.1:8321
+    """
+    with locked_db(config) as db:
+        result = do_poll(config, db, endpoint)
+    click.echo(f"poll {result.poll_id}: {result.repo_count} repos, {result.listing_requests} listing requests, "
+               f"{result.info_requests} child-count requests; events: {_counts(result.events)}")
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+
+
+def do_poll(config: Config, db, endpoint: str | None) -> polling.PollResult:
+    """One poll with a progress bar on a terminal; a failure is a clear error, exit 1."""
+    url = config.endpoint(endpoint)
+    with tqdm(unit="page", disable=not sys.stderr.isatty(), leave=False) as bar:
+        def on_page(org: str, page: int, count: int) -> None:
+            bar.set_description(f"{org} page {page} ({count} repos)")
+            bar.update(1)
+
+        try:
+            return polling.run_poll(config, db, endpoint=url, now=utc_now, on_page=on_page)
+        except PollError as err:
+            raise click.ClickException(f"{err}. The failure is recorded; nothing else was stored.") from None
+
+
+@cli.command()
+@config_option
+def status(config: Config) -> None:
+    """Show the last polls, the database size and the next scheduled runs.
+
+    \b
+    Example:
+        lineupwatch status
+    """
+    click.echo(status_view.render_status(config, utc_now()))
+
+
+@cli.command()
+@config_option
+def rebuild(config: Config) -> None:
+    """Re-derive repos, observations and events from the archived raw polls.
+
+    Use it after changing families, size classes or lines in the config, or to repair the
+    derived tables: the raw Hub JSON of every poll is kept.
+
+    \b
+    Example:
+        lineupwatch rebuild
+    """
+    with locked_db(config) as db:
+        count = polling.rebuild(config, db)
+        repos = db["repos"].count
+    click.echo(f"rebuilt from {count} polls: {repos} repos")
+
+
+@cli.command("replay-hub")
+@click.option("--data", "data_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Hub-state file (.json or .json.gz); default: the bundled Hub state.")
+@click.option("--port", type=int, default=8321, show_default=True, help="Port on 127.0.0.1.")
+@click.option("--latency", type=float, default=0.0, help="Seconds to wait before every answer.")
+@click.option("--page-size", type=int, default=1000, show_default=True, help="Repos per listing page.")
+def replay_hub(data_path: Path | None, port: int, latency: float, page_size: int) -> None:
+    """Serve a Hub-state file over HTTP on 127.0.0.1, like the Hub's model API.
+
+    \b
+    Example:
+        lineupwatch replay-hub --port 8321 &
+        HF_ENDPOINT=http://127.0.0.1:8321 lineupwatch poll
+    """
+    from .replay import ReplayHub, load_state
+    from .fixtures import bundled_state_path
+
+    models = load_state(data_path or bundled_state_path())
+    hub = ReplayHub(models, port=port, latency_s=latency, page_size=page_size)
+    hub.start()
+    click.echo(f"replay Hub serving {len(models)} repos at {hub.url} (Ctrl-C to stop)")
+    try:
+        hub.serve_forever()
+    finally:
+        hub.stop()
+
+
+def as_of_option(command: Callable) -> Callable:
+    return click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+                        help="Compute as of this day (YYYY-MM-DD) from the data known then; default: today.")(command)
+
+
+def _day(as_of: datetime | None) -> date:
+    return as_of.date() if as_of else utc_now().date()
+
+
+@cli.command()
+@as_of_option
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Output directory (default: storage.reports_dir, reports/).")
+@click.option("--since-baseline", is_flag=True,
+              help="Also write every earlier week since the baseline, each as it was on its Sunday.")
+@config_option
+def report(config: Config, as_of: datetime | None, out_dir: Path | None, since_baseline: bool) -> None:
+    """Write the weekly report for the ISO week of --as-of (default today).
+
+    Writes DIR/<YYYY>-W<ww>.md, .html and .json with PNG charts, and refreshes DIR/index.html
+    and DIR/feed.xml (Atom).
+
+    \b
+    Example:
+        lineupwatch report --as-of 2026-11-22 --out reports/
+        lineupwatch report --since-baseline
+    """
+    out = out_dir or config.reports_path
+    with locked_db(config) as db:
+        if since_baseline:
+            written = reporting.backfill(config, db, _day(as_of), out)
+        else:
+            written = [reporting.write_weekly_report(config, db, _day(as_of), out)]
+    click.echo(f"wrote {len(written)} report(s); latest: {written[-1]['html']}")
+    click.echo(f"index: {written[-1]['index']}")
+
+
+@cli.command()
+@as_of_option
+@click.option("--endpoint", help="Hub URL (default: $HF_ENDPOINT, else hub.endpoint, else huggingface.co).")
+@config_option
+def run(config: Config, as_of: datetime | None, endpoint: str | None) -> None:
+    """Poll, write the weekly report when one is due, then send alerts: the job for cron and timers.
+
+    Without --as-of, a report is written for the last complete ISO week if it is missing; with
+    --as-of, the report of that day's week is (re)written.
+
+    \b
+    Example:
+        lineupwatch run --config /etc/lineupwatch/lineupwatch.toml
+    """
+    try:
+        result = jobs.run_job(config, endpoint=config.endpoint(endpoint), now=utc_now,
+                              as_of=as_of.date() if as_of else None)
+    except LockBusy as err:
+        raise click.ClickException(str(err)) from None
+    _echo_job(result)
+    if not result.ok:
+        raise click.ClickException(result.poll_error or (result.alerts and result.alerts.error) or "run failed")
+
+
+def _echo_job(result: jobs.JobResult) -> None:
+    if result.poll:
+        click.echo(f"poll {result.poll.poll_id}: {result.poll.repo_count} repos, events: {_counts(result.poll.events)}")
+    for paths in result.reports:
+        click.echo(f"report: {paths['html']}")
+    if result.alerts:
+        _echo_alerts(result.alerts)
+
+
+def _echo_alerts(run: AlertRun, dry_run: bool = False) -> None:
+    verb = "would send" if dry_run else "new"
+    click.echo(f"alerts: {run.firing} conditions hold; {len(run.created)} {verb}"
+               + (" (first run: one welcome digest)" if run.first_run else "")
+               + (f"; {run.sent} sent" if run.sent else "") + (f"; {run.pending} pending" if run.pending else ""))
+    for notice in run.created:
+        click.echo(f"  [{notice.severity}] {one_line(notice.subject)}")
+
+
+@cli.command()
+@as_of_option
+@click.option("--dry-run", is_flag=True, help="Print the mails that would be sent; change nothing.")
+@click.option("--test-mail", is_flag=True, help="Send one test mail with the mail settings, and nothing else.")
+@config_option
+def alerts(config: Config, as_of: datetime | None, dry_run: bool, test_mail: bool) -> None:
+    """Evaluate the alert rules and send each new alert once by email.
+
+    \b
+    Example:
+        lineupwatch alerts --dry-run
+        LINEUPWATCH_SMTP_PASSWORD=... lineupwatch alerts --test-mail
+    """
+    if test_mail:
+        try:
+            mailer.send([mailer.test_message(config.mail)], config.mail)
+        except mailer.MailError as err:
+            raise click.ClickException(str(err)) from None
+        click.echo(f"test mail sent to {', '.join(config.mail.recipients)} via {config.mail.host}:{config.mail.port}")
+        return
+    with locked_db(config) as db:
+        run = run_alerts(config, db, as_of=_day(as_of), now=utc_now(), dry_run=dry_run)
+    _echo_alerts(run, dry_run)
+    if dry_run:
+        for notice in run.created:
+            click.echo(f"\n--- {one_line(notice.subject)}\n{notice.body}")
+            for line in notice.evidence:
+                click.echo(f"  - {line}")
+    if not run.ok:
+        raise click.ClickException(run.error)
+
+
+@cli.command()
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("demo-out"),
+              show_default=True, help="Where the demo database and reports go.")
+@as_of_option
+def demo(out_dir: Path, as_of: datetime | None) -> None:
+    """Serve the bundled Hub data on loopback, run the whole job against it, print the report.
+
+    \b
+    Example:
+        lineupwatch demo --out demo-out
+    """
+    from .demo import run_demo
+
+    html = run_demo(out_dir, _day(as_of), echo=click.echo)
+    click.echo(f"\nThe report: {html}")
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items())) or "none"

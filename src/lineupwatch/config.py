@@ -1,0 +1,328 @@
+"""TOML config -> typed, validated settings.
+
+Every threshold and window of lineupwatch is defined once, here, as a dataclass default; the
+shipped config/lineupwatch.toml repeats them with comments. A wrong key, a wrong type, an unknown
+family or a bad regex is a one-line `ConfigError` naming the file and the key.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from apscheduler.triggers.cron import CronTrigger
+
+DEFAULT_CONFIG_PATH = Path("config/lineupwatch.toml")
+DEFAULT_HUB_ENDPOINT = "https://huggingface.co"
+
+
+class ConfigError(Exception):
+    """A config file that cannot be used; the message names the file and the key."""
+
+
+@dataclass(frozen=True)
+class Family:
+    """A watched family: the Hub orgs that publish it and how its repo names read."""
+
+    name: str
+    orgs: tuple[str, ...]
+    # Regex searched (case-insensitive) in the repo name after "org/"; empty means every repo.
+    repo_match: str = ""
+    # Regex with a named group `generation`, searched in the repo name.
+    generation: str = ""
+
+    def matches(self, repo_name: str) -> bool:
+        return not self.repo_match or re.search(self.repo_match, repo_name, re.IGNORECASE) is not None
+
+
+@dataclass(frozen=True)
+class HubSettings:
+    endpoint: str = ""  # empty: HF_ENDPOINT, else https://huggingface.co
+    token_env: str = "HF_TOKEN"  # environment variable holding an optional Hub token
+    request_timeout_s: float = 30.0
+    max_retries: int = 3
+    retry_wait_s: float = 1.0  # first wait between retries; doubles up to 8x
+    poll_deadline_s: float = 900.0
+    children_budget: int = 100
+    children_refresh_days: int = 7
+
+
+@dataclass(frozen=True)
+class StorageSettings:
+    database: str = "data/lineupwatch.db"
+    reports_dir: str = "reports"
+
+
+@dataclass(frozen=True)
+class SizeClasses:
+    """Upper bounds in billions of total parameters; above `large` is `frontier`."""
+
+    tiny: float = 2.0
+    small: float = 10.0
+    medium: float = 40.0
+    large: float = 150.0
+
+    def classify(self, params_b: float | None) -> str | None:
+        if params_b is None:
+            return None
+        for name in ("tiny", "small", "medium", "large"):
+            if params_b <= getattr(self, name):
+                return name
+        return "frontier"
+
+
+SIZE_CLASS_NAMES = ("tiny", "small", "medium", "large", "frontier")
+SMALL_CLASSES = ("tiny", "small")
+
+
+@dataclass(frozen=True)
+class AnalysisSettings:
+    baseline_date: date = date(2026, 3, 4)
+    counted_lines: tuple[str, ...] = ("lm", "coder", "vl", "omni", "math")
+    count_derivatives: bool = False
+    wave_gap_days: int = 21
+    completion_window_days: int = 42
+    coverage_window_days: int = 180
+    gap_percentile: float = 90.0
+    # open-weights: cadence after the baseline below this fraction of the pre-baseline cadence...
+    cadence_drop_fraction: float = 0.5
+    # ...where the pre-baseline cadence is measured over this many days before the baseline
+    cadence_window_days: int = 365
+
+
+@dataclass(frozen=True)
+class AlertRules:
+    verdict_changed: bool = True
+    new_generation: bool = True
+    wave_without_small: bool = True
+    small_gap_over_p90: bool = True
+    licence_or_gating: bool = True
+    repos_removed: bool = True
+    small_share_drop: bool = True
+    small_share_fraction: float = 0.5
+    small_share_window_days: int = 180
+    monitor_health: bool = True
+    failed_polls_in_a_row: int = 3
+    stale_poll_hours: float = 48.0
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    enabled: bool = False
+    host: str = "localhost"
+    port: int = 25
+    security: str = "plain"  # plain | starttls | tls
+    username: str = ""
+    password_env: str = "LINEUPWATCH_SMTP_PASSWORD"
+    password_file: str = ""
+    sender: str = "lineupwatch@localhost"
+    recipients: tuple[str, ...] = ()
+    digest: bool = True
+    announce_resolved: bool = True
+    timeout_s: float = 30.0
+    report_url: str = ""  # base URL where reports/ is published; empty: file paths
+
+
+@dataclass(frozen=True)
+class ScheduleSettings:
+    run_cron: str = "17 6 * * *"
+    timezone: str = "UTC"
+    misfire_grace_s: int = 3600
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    watch: tuple[str, ...]
+    families: dict[str, Family]
+    hub: HubSettings = field(default_factory=HubSettings)
+    storage: StorageSettings = field(default_factory=StorageSettings)
+    size_classes: SizeClasses = field(default_factory=SizeClasses)
+    analysis: AnalysisSettings = field(default_factory=AnalysisSettings)
+    alerts: AlertRules = field(default_factory=AlertRules)
+    mail: MailSettings = field(default_factory=MailSettings)
+    schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
+
+    @property
+    def watched(self) -> list[Family]:
+        return [self.families[name] for name in self.watch]
+
+    def resolve(self, relative: str) -> Path:
+        """Paths in the config are relative to the working directory, as a user types them."""
+        return Path(relative)
+
+    @property
+    def database_path(self) -> Path:
+        return self.resolve(self.storage.database)
+
+    @property
+    def reports_path(self) -> Path:
+        return self.resolve(self.storage.reports_dir)
+
+    def endpoint(self, override: str | None = None) -> str:
+        """--endpoint, else HF_ENDPOINT, else the config, else huggingface.co."""
+        chosen = override or os.environ.get("HF_ENDPOINT") or self.hub.endpoint or DEFAULT_HUB_ENDPOINT
+        return chosen.rstrip("/")
+
+
+# Qwen first; every family of the bundled facts. Patterns are searched in the repo name.
+DEFAULT_FAMILIES: dict[str, Family] = {
+    f.name: f
+    for f in (
+        Family("Qwen", ("Qwen",), "", r"(?P<generation>Qwen\d+(?:\.\d+)?|Qwen(?=-)|QwQ|QVQ)"),
+        Family("Llama", ("meta-llama",), "llama", r"(?P<generation>Llama-?\d+(?:\.\d+)?)"),
+        Family("Gemma", ("google",), "gemma", r"(?P<generation>gemma-?\d+n?)"),
+        Family("Mistral", ("mistralai",), "", r"(?P<generation>(?:Mistral|Ministral|Magistral|Devstral|Voxtral|Codestral|Pixtral|Mixtral)(?:-(?:Small|Medium|Large))?(?:-\d+(?:\.\d+)?(?=-))?)"),
+        Family("DeepSeek", ("deepseek-ai",), "", r"(?P<generation>DeepSeek-(?:V\d+(?:\.\d+)?|R\d+|OCR(?:-\d+)?|Prover-V\d+|Math-V\d+|Coder-V\d+|VL\d*|Janus\S*|[A-Za-z]+))"),
+        Family("Phi", ("microsoft",), r"phi", r"(?P<generation>Phi-\d+(?:\.\d+)?)"),
+        Family("gpt-oss", ("openai",), "gpt-oss", r"(?P<generation>gpt-oss)"),
+        Family("SmolLM", ("HuggingFaceTB",), r"smol", r"(?P<generation>Smol(?:LM|VLM)\d*)"),
+        Family("Granite", ("ibm-granite",), "granite", r"(?P<generation>granite-(?:[a-z]+-)?\d+(?:\.\d+)?)"),
+        Family("Liquid", ("LiquidAI",), "lfm", r"(?P<generation>LFM\d+(?:\.\d+)?)"),
+        Family("OLMo", ("allenai",), "olmo", r"(?P<generation>OLMo-?\d*)"),
+        Family("GLM", ("zai-org",), "glm", r"(?P<generation>GLM-\d+(?:\.\d+)?)"),
+        Family("Kimi", ("moonshotai",), "", r"(?P<generation>Kimi-[A-Za-z]*\d+(?:\.\d+)?|Moonlight)"),
+        Family("MiniMax", ("MiniMaxAI",), "", r"(?P<generation>MiniMax-[A-Za-z]*\d*(?:\.\d+)?)"),
+    )
+}
+
+_SECTIONS: dict[str, type] = {
+    "hub": HubSettings,
+    "storage": StorageSettings,
+    "size_classes": SizeClasses,
+    "analysis": AnalysisSettings,
+    "alerts": AlertRules,
+    "mail": MailSettings,
+    "schedule": ScheduleSettings,
+}
+
+
+def load_config(path: Path | str | None = None) -> Config:
+    """Read and validate a config file; `None` means $LINEUPWATCH_CONFIG or the default path."""
+    path = Path(path or os.environ.get("LINEUPWATCH_CONFIG") or DEFAULT_CONFIG_PATH)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found (pass --config PATH or set LINEUPWATCH_CONFIG)") from None
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{path}: not valid TOML: {err}") from None
+    return parse_config(raw, path)
+
+
+def parse_config(raw: dict, path: Path) -> Config:
+    known = {"watch", "families", *_SECTIONS}
+    for key in raw:
+        if key not in known:
+            raise ConfigError(f"{path}: unknown key '{key}' (known: {', '.join(sorted(known))})")
+    families = dict(DEFAULT_FAMILIES)
+    families_raw = raw.get("families", {})
+    _expect(path, "families", families_raw, dict)
+    for name, spec in families_raw.items():
+        families[name] = _parse_family(path, name, spec, families.get(name))
+    watch = raw.get("watch", list(DEFAULT_FAMILIES))
+    _expect(path, "watch", watch, list)
+    for i, name in enumerate(watch):
+        if name not in families:
+            raise ConfigError(
+                f"{path}: key 'watch[{i}]': unknown family '{name}' "
+                f"(known: {', '.join(families)}; define new ones under [families.NAME])"
+            )
+    sections = {name: _parse_section(path, name, raw.get(name, {}), cls) for name, cls in _SECTIONS.items()}
+    config = Config(path=path, watch=tuple(watch), families=families, **sections)
+    _check_values(config)
+    return config
+
+
+def _parse_family(path: Path, name: str, spec: object, default: Family | None) -> Family:
+    _expect(path, f"families.{name}", spec, dict)
+    fields = {f.name for f in dataclasses.fields(Family)} - {"name"}
+    for key in spec:
+        if key not in fields:
+            raise ConfigError(f"{path}: unknown key 'families.{name}.{key}' (known: {', '.join(sorted(fields))})")
+    if default is None and "orgs" not in spec:
+        raise ConfigError(f"{path}: key 'families.{name}.orgs' is required for a new family")
+    values = dataclasses.asdict(default) if default else {"name": name}
+    for key, value in spec.items():
+        expected = list if key == "orgs" else str
+        _expect(path, f"families.{name}.{key}", value, expected)
+        values[key] = tuple(value) if key == "orgs" else value
+    for key in ("repo_match", "generation"):
+        try:
+            compiled = re.compile(values[key])
+        except re.error as err:
+            raise ConfigError(f"{path}: key 'families.{name}.{key}': bad regex: {err}") from None
+        if key == "generation" and values[key] and "generation" not in compiled.groupindex:
+            raise ConfigError(f"{path}: key 'families.{name}.generation': regex needs a (?P<generation>...) group")
+    return Family(**values)
+
+
+def _parse_section(path: Path, section: str, raw: object, cls: type) -> object:
+    _expect(path, section, raw, dict)
+    hints = typing.get_type_hints(cls)
+    known = {f.name for f in dataclasses.fields(cls)}
+    values = {}
+    for key, value in raw.items():
+        if key not in known:
+            raise ConfigError(f"{path}: unknown key '{section}.{key}' (known: {', '.join(sorted(known))})")
+        values[key] = _coerce(path, f"{section}.{key}", value, hints[key])
+    return cls(**values)
+
+
+def _coerce(path: Path, key: str, value: object, hint: object) -> object:
+    if hint is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if hint is date:
+        if isinstance(value, date):
+            return value
+        if isinstance(value, str):
+            try:
+                return date.fromisoformat(value)
+            except ValueError:
+                pass
+        raise ConfigError(f"{path}: key '{key}': expected a date like 2026-03-04, got {value!r}")
+    origin = typing.get_origin(hint)
+    if origin is tuple:
+        _expect(path, key, value, list)
+        (item_type, _) = typing.get_args(hint)
+        for item in value:
+            _expect(path, key, item, item_type)
+        return tuple(value)
+    if isinstance(hint, types.UnionType):
+        hint = typing.get_args(hint)[0]
+    _expect(path, key, value, hint)
+    return value
+
+
+def _expect(path: Path, key: str, value: object, expected: type) -> None:
+    ok = isinstance(value, expected) and not (isinstance(value, bool) and expected in (int, float))
+    if not ok:
+        raise ConfigError(f"{path}: key '{key}': expected {_type_name(expected)}, got {type(value).__name__} {value!r}")
+
+
+def _type_name(expected: type) -> str:
+    return {str: "a string", int: "an integer", float: "a number", bool: "true or false",
+            list: "a list", dict: "a table"}.get(expected, expected.__name__)
+
+
+def _check_values(config: Config) -> None:
+    bounds = [getattr(config.size_classes, n) for n in ("tiny", "small", "medium", "large")]
+    if bounds != sorted(bounds):
+        raise ConfigError(f"{config.path}: key 'size_classes': bounds must grow tiny < small < medium < large")
+    if config.mail.security not in ("plain", "starttls", "tls"):
+        raise ConfigError(f"{config.path}: key 'mail.security': expected plain, starttls or tls, got {config.mail.security!r}")
+    if config.mail.enabled and not config.mail.recipients:
+        raise ConfigError(f"{config.path}: key 'mail.recipients': mail is enabled but no recipient is set")
+    try:
+        CronTrigger.from_crontab(config.schedule.run_cron, timezone=config.schedule.timezone)
+    except (ValueError, LookupError) as err:
+        raise ConfigError(f"{config.path}: key 'schedule.run_cron' / 'schedule.timezone': {err}") from None
+    for name in ("request_timeout_s", "poll_deadline_s"):
+        if getattr(config.hub, name) <= 0:
+            raise ConfigError(f"{config.path}: key 'hub.{name}': must be greater than 0")

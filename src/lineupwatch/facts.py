@@ -1,0 +1,114 @@
+"""What the database knew on a given day: the input of every analysis.
+
+`load_facts(db, as_of)` is the only place that reads the database for analysis. Repos created
+after `as_of`, polls, observations and events after it are invisible, so a report `--as-of` an
+earlier date equals the one written on that date. Where no poll happened by `as_of` (a backfill
+from a later poll), a repo's state comes from the first observation of it, and the facts say so.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlite_utils import Database
+
+# Points of the adoption trend: at most this many polls, spread evenly over the history.
+TREND_POINTS = 12
+
+
+@dataclass(frozen=True)
+class Repo:
+    repo_id: str
+    family: str
+    name: str
+    generation: str | None
+    line: str
+    variant: str
+    quantized: bool
+    size_label: str | None
+    entry_key: str | None
+    params_total_b: float | None
+    params_active_b: float | None
+    size_class: str | None
+    created: date
+    license: str | None
+    gated: str
+    base_models: tuple[tuple[str, str], ...]
+    downloads: int | None = None
+    children_model_count: int | None = None
+    removed: bool = False
+
+
+@dataclass(frozen=True)
+class Poll:
+    id: int
+    started_at: str
+    status: str
+    error: str | None
+
+
+@dataclass(frozen=True)
+class Facts:
+    as_of: date
+    repos: list[Repo]
+    polls: list[Poll]
+    events: list[dict]
+    # (poll date, {repo_id: (downloads, children_model_count)}) for the adoption trend
+    trend: list[tuple[str, dict[str, tuple[int | None, int | None]]]] = field(default_factory=list)
+    backfilled: bool = False
+
+
+def load_facts(db: Database, as_of: date) -> Facts:
+    day = as_of.isoformat()
+    polls = [Poll(*row) for row in db.execute(
+        "SELECT id, started_at, status, error FROM polls WHERE substr(started_at, 1, 10) <= ? ORDER BY id", [day])]
+    ok_polls = [p for p in polls if p.status == "ok"]
+    last_poll = ok_polls[-1].id if ok_polls else None
+    state = _state_at(db, last_poll)
+    repos = []
+    for row in db.execute_returning_dicts(
+            "SELECT * FROM repos WHERE substr(created_at, 1, 10) <= ? ORDER BY created_at, repo_id", [day]):
+        observed = state.get(row["repo_id"]) or _first_observation(db, row["repo_id"])
+        if observed is None:
+            continue
+        removed = row["removed_at"] is not None and row["removed_at"][:10] <= day
+        repos.append(_repo(row, observed, removed))
+    events = db.execute_returning_dicts(
+        "SELECT * FROM events WHERE substr(at, 1, 10) <= ? AND kind != 'added' ORDER BY id", [day])
+    return Facts(as_of, repos, polls, events, _trend(db, ok_polls), backfilled=last_poll is None)
+
+
+def _repo(row: dict, observed: dict, removed: bool) -> Repo:
+    return Repo(
+        repo_id=row["repo_id"], family=row["family"], name=row["name"], generation=row["generation"],
+        line=row["line"], variant=row["variant"], quantized=bool(row["quantized"]), size_label=row["size_label"],
+        entry_key=row["entry_key"], params_total_b=row["params_total_b"], params_active_b=row["params_active_b"],
+        size_class=row["size_class"], created=date.fromisoformat(row["created_at"][:10]),
+        license=observed["license"], gated=observed["gated"] or "false",
+        base_models=tuple(tuple(pair) for pair in json.loads(row["base_models"] or "[]")),
+        downloads=observed["downloads"], children_model_count=observed["children_model_count"], removed=removed,
+    )
+
+
+def _state_at(db: Database, poll_id: int | None) -> dict[str, dict]:
+    """Each repo's latest observation as of a poll (observations are written only on change)."""
+    if poll_id is None:
+        return {}
+    sql = "SELECT * FROM observations WHERE id IN (SELECT max(id) FROM observations WHERE poll_id <= ? GROUP BY repo_id)"
+    return {row["repo_id"]: row for row in db.execute_returning_dicts(sql, [poll_id])}
+
+
+def _first_observation(db: Database, repo_id: str) -> dict | None:
+    rows = db.execute_returning_dicts("SELECT * FROM observations WHERE repo_id = ? ORDER BY id LIMIT 1", [repo_id])
+    return rows[0] if rows else None
+
+
+def _trend(db: Database, ok_polls: list[Poll]) -> list[tuple[str, dict]]:
+    if not ok_polls:
+        return []
+    step = max(1, -(-len(ok_polls) // TREND_POINTS))
+    sampled = ok_polls[::-1][::step][::-1]
+    return [(p.started_at[:10], {repo_id: (row["downloads"], row["children_model_count"])
+                                 for repo_id, row in _state_at(db, p.id).items()}) for p in sampled]

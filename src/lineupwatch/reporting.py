@@ -1,0 +1,42 @@
+"""Write weekly reports: facts as of a day -> report data -> Markdown, HTML, JSON, Atom."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from .analysis.weekly import build_report, iso_week
+from .config import Config
+from .facts import load_facts
+from .report.render import write_report
+
+
+def write_weekly_report(config: Config, db: Database, as_of: date, out_dir: Path,
+                        alerts: list[dict] | None = None) -> dict[str, Path]:
+    """The report of the ISO week of `as_of`, computed from what the database knew that day."""
+    report = build_report(load_facts(db, as_of), config, alerts)
+    return write_report(report, out_dir)
+
+
+def week_ends(start: date, end: date) -> list[date]:
+    """The Sunday of every ISO week from `start`'s to `end`'s; the last one capped at `end`."""
+    sunday = start + timedelta(days=6 - start.weekday())
+    days = []
+    while sunday < end:
+        days.append(sunday)
+        sunday += timedelta(days=7)
+    days.append(end)
+    return days
+
+
+def backfill(config: Config, db: Database, until: date, out_dir: Path) -> list[dict[str, Path]]:
+    """Every weekly report since the baseline week, each as it would have been on its Sunday."""
+    return [write_weekly_report(config, db, day, out_dir) for day in week_ends(config.analysis.baseline_date, until)]
+
+
+def due_week_end(out_dir: Path, today: date) -> date | None:
+    """The Sunday of the last complete ISO week, if its report is not written yet."""
+    last_sunday = today - timedelta(days=today.weekday() + 1)
+    return None if (out_dir / f"{iso_week(last_sunday)}.json").exists() else last_sunday

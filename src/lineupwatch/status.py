@@ -1,0 +1,42 @@
+"""`lineupwatch status`: what an admin checks first, as plain text."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from tabulate import tabulate
+
+from . import store
+from .config import Config
+from .schedule import next_run_times
+
+
+def render_status(config: Config, now: datetime, limit: int = 10) -> str:
+    path = config.database_path
+    lines = [f"config: {config.path}", f"database: {path}"]
+    if not path.exists():
+        lines.append("no database yet: run `lineupwatch poll` (or `lineupwatch run`) to create it")
+    else:
+        db = store.open_db(path)
+        try:
+            lines += _database_lines(db, path, limit)
+        finally:
+            db.close()
+    lines.append(f"next scheduled runs ({config.schedule.run_cron}, {config.schedule.timezone}):")
+    lines += [f"  {moment.isoformat()}" for moment in next_run_times(config, now, 3)]
+    return "\n".join(lines)
+
+
+def _database_lines(db, path, limit: int) -> list[str]:
+    size = sum(p.stat().st_size for p in path.parent.glob(path.name + "*") if not p.name.endswith(".lock"))
+    rows = db.execute(
+        "SELECT id, started_at, status, repo_count, listing_requests, info_requests, "
+        "substr(coalesce(error, warnings, ''), 1, 90) FROM polls ORDER BY id DESC LIMIT ?", [limit]).fetchall()
+    last_ok = db.execute("SELECT max(started_at) FROM polls WHERE status = 'ok'").fetchone()[0]
+    live = db.execute("SELECT count(*) FROM repos WHERE removed_poll IS NULL").fetchone()[0]
+    lines = [f"size: {size / 1e6:.1f} MB (schema version {store.schema_version(db)})",
+             f"repos: {live} present, {db['repos'].count - live} removed; last successful poll: {last_ok or 'never'}"]
+    if rows:
+        table = tabulate(rows, headers=["poll", "started", "status", "repos", "pages", "info", "error / warning"])
+        lines += ["", table, ""]
+    return lines

@@ -1,0 +1,251 @@
+"""Store: the SQLite schema (one migration set), the raw archive, and the derived tables.
+
+Tables stay close to the Hub's shape and friendly to Datasette:
+- `polls`: one row per poll attempt, ok or failed;
+- `raw_blobs` / `raw_listings` / `raw_children`: every JSON object the Hub returned, compressed and
+  content-addressed, so an unchanged repo costs one manifest entry and nothing else;
+- `repos`: the current state of every repo ever seen (removed ones keep their row);
+- `observations`: a new row only when a repo's counters or metadata change (git-history style);
+- `events`: added, removed, restored, licence/gating/params changed.
+
+Every derived table can be rebuilt from the raw tables (`rebuild`). Save functions never create
+or alter schema; schema lives only in `MIGRATIONS`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import sqlite3
+import zlib
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+from .normalize import RepoRecord
+
+MIGRATIONS = Migrations("lineupwatch")
+
+# The columns an observation tracks; a change in any of them writes a new observation row.
+OBSERVED = ("downloads", "downloads_all_time", "likes", "children_model_count", "last_modified", "sha", "license", "gated")
+# Record fields whose change is an event of its own.
+EVENT_FIELDS = {"license": "licence_changed", "gated": "gating_changed",
+                "params_total_b": "params_changed", "params_active_b": "params_changed"}
+DERIVED_TABLES = ("events", "observations", "repos")
+
+
+@MIGRATIONS()
+def m001_polls_archive_repos(db: Database) -> None:
+    db["polls"].create({
+        "id": int, "started_at": str, "finished_at": str, "status": str, "endpoint": str, "orgs": str,
+        "repo_count": int, "listing_requests": int, "info_requests": int, "error": str, "warnings": str,
+    }, pk="id")
+    db["raw_blobs"].create({"hash": str, "body": bytes}, pk="hash")
+    db["raw_listings"].create({"poll_id": int, "org": str, "manifest": str, "repo_count": int, "pages": int},
+                              pk=("poll_id", "org"), foreign_keys=[("poll_id", "polls", "id")])
+    db["raw_children"].create({"poll_id": int, "repo_id": str, "children_model_count": int, "fetched_at": str},
+                              pk=("poll_id", "repo_id"), foreign_keys=[("poll_id", "polls", "id")])
+    record_columns = {f.name: _column_type(f.type) for f in dataclasses.fields(RepoRecord)}
+    db["repos"].create({
+        **record_columns,
+        "downloads": int, "downloads_all_time": int, "likes": int, "children_model_count": int,
+        "children_fetched_at": str, "first_seen_poll": int, "first_seen_at": str, "last_seen_poll": int,
+        "last_seen_at": str, "removed_poll": int, "removed_at": str,
+    }, pk="repo_id")
+    db["repos"].create_index(["family", "entry_key"])
+    db["observations"].create({
+        "id": int, "repo_id": str, "poll_id": int, "observed_at": str,
+        "downloads": int, "downloads_all_time": int, "likes": int, "children_model_count": int,
+        "last_modified": str, "sha": str, "license": str, "gated": str,
+    }, pk="id", foreign_keys=[("poll_id", "polls", "id")])
+    db["observations"].create_index(["repo_id", "poll_id"])
+    db["events"].create({"id": int, "poll_id": int, "at": str, "repo_id": str, "family": str, "kind": str,
+                         "old": str, "new": str}, pk="id", foreign_keys=[("poll_id", "polls", "id")])
+    db["events"].create_index(["poll_id"])
+
+
+@MIGRATIONS()
+def m002_alert_log(db: Database) -> None:
+    """Alert state per fingerprint, and every notification: stored pending before it is sent."""
+    db["alert_state"].create({
+        "fingerprint": str, "rule": str, "labels": str, "state": str, "subject": str,
+        "first_seen_at": str, "changed_at": str,
+    }, pk="fingerprint")
+    db["notifications"].create({
+        "id": int, "fingerprint": str, "rule": str, "state": str, "reason": str, "severity": str,
+        "subject": str, "body": str, "evidence": str, "created_at": str, "sent_at": str,
+        "message_id": str, "attempts": int, "last_error": str,
+    }, pk="id")
+    db["notifications"].create_index(["sent_at"])
+
+
+def _column_type(annotation: object) -> type:
+    text = str(annotation)
+    if "float" in text:
+        return float
+    if "bool" in text or "int" in text:
+        return int
+    return str
+
+
+def open_db(path: Path | str) -> Database:
+    """Open (creating if needed) a database in WAL mode and upgrade it to the current schema."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = Database(sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False))
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA foreign_keys=ON")
+    MIGRATIONS.apply(db)
+    db.execute(f"PRAGMA user_version={schema_version(db)}")
+    return db
+
+
+def schema_version(db: Database) -> int:
+    """The number of migrations applied: what an older database is upgraded from."""
+    return len(MIGRATIONS.applied(db))
+
+
+# --- polls -------------------------------------------------------------------------------------
+
+def insert_poll(db: Database, poll: dict) -> int:
+    return db["polls"].insert(poll).last_pk
+
+
+def record_failed_poll(db: Database, poll: dict) -> int:
+    """A failed poll is one row and nothing else: the evidence that the monitor tried."""
+    with db.atomic():
+        return insert_poll(db, {**poll, "status": "failed"})
+
+
+def ok_poll_ids(db: Database) -> list[int]:
+    return [row[0] for row in db.execute("SELECT id FROM polls WHERE status = 'ok' ORDER BY id")]
+
+
+# --- raw archive ---------------------------------------------------------------------------------
+
+def _canonical(obj: object) -> bytes:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _put_blob(db: Database, obj: object) -> str:
+    data = _canonical(obj)
+    digest = hashlib.sha1(data).hexdigest()
+    db.execute("INSERT OR IGNORE INTO raw_blobs (hash, body) VALUES (?, ?)", [digest, zlib.compress(data, 9)])
+    return digest
+
+
+def _get_blob(db: Database, digest: str) -> object:
+    row = db.execute("SELECT body FROM raw_blobs WHERE hash = ?", [digest]).fetchone()
+    return json.loads(zlib.decompress(row[0]))
+
+
+def archive_listing(db: Database, poll_id: int, org: str, models: list[dict], pages: int) -> None:
+    """Each model is a blob; the listing is a blob of their hashes, so an unchanged org costs one row."""
+    hashes = [_put_blob(db, model) for model in models]
+    manifest = _put_blob(db, hashes)
+    db["raw_listings"].insert({"poll_id": poll_id, "org": org, "manifest": manifest,
+                               "repo_count": len(models), "pages": pages})
+
+
+def archive_children(db: Database, poll_id: int, counts: dict[str, int | None], fetched_at: str) -> None:
+    db["raw_children"].insert_all(
+        {"poll_id": poll_id, "repo_id": repo_id, "children_model_count": count, "fetched_at": fetched_at}
+        for repo_id, count in counts.items()
+    )
+
+
+def load_listings(db: Database, poll_id: int) -> dict[str, list[dict]]:
+    """The raw models of one poll, by org, as the Hub returned them."""
+    listings = {}
+    for org, manifest in db.execute("SELECT org, manifest FROM raw_listings WHERE poll_id = ? ORDER BY org", [poll_id]):
+        listings[org] = [_get_blob(db, digest) for digest in _get_blob(db, manifest)]
+    return listings
+
+
+def load_children(db: Database, poll_id: int) -> dict[str, int | None]:
+    rows = db.execute("SELECT repo_id, children_model_count FROM raw_children WHERE poll_id = ?", [poll_id])
+    return dict(rows.fetchall())
+
+
+# --- derived tables ------------------------------------------------------------------------------
+
+def current_repos(db: Database) -> dict[str, dict]:
+    return {row["repo_id"]: row for row in db["repos"].rows}
+
+
+def save_poll_records(db: Database, poll_id: int, at: str, records: Iterable[RepoRecord],
+                      children: dict[str, int | None], polled_orgs: Iterable[str]) -> None:
+    """Apply one complete poll to repos, observations and events. Repos missing from it are
+    removed only within `polled_orgs`: every page of those orgs is in hand."""
+    known = current_repos(db)
+    seen: set[str] = set()
+    repo_rows, observations, events = [], [], []
+    for record in records:
+        seen.add(record.repo_id)
+        old = known.get(record.repo_id)
+        row = _repo_row(record, old, poll_id, at, children)
+        events += _events_for(record, old, row, poll_id, at)
+        if old is None or any(old.get(col) != row[col] for col in OBSERVED):
+            observations.append({"repo_id": record.repo_id, "poll_id": poll_id, "observed_at": at,
+                                 **{col: row[col] for col in OBSERVED}})
+        repo_rows.append(row)
+    orgs = set(polled_orgs)
+    for repo_id, old in known.items():
+        if repo_id not in seen and old["org"] in orgs and old["removed_poll"] is None:
+            repo_rows.append({**old, "removed_poll": poll_id, "removed_at": at})
+            events.append(_event(poll_id, at, old, "removed", None, None))
+    db["repos"].upsert_all(repo_rows, pk="repo_id")
+    db["observations"].insert_all(observations)
+    db["events"].insert_all(events)
+
+
+def _repo_row(record: RepoRecord, old: dict | None, poll_id: int, at: str, children: dict) -> dict:
+    row = dataclasses.asdict(record)
+    row["base_models"] = json.dumps(record.base_models)
+    fetched = record.repo_id in children
+    row.update({
+        "children_model_count": children[record.repo_id] if fetched else (old or {}).get("children_model_count"),
+        "children_fetched_at": at if fetched else (old or {}).get("children_fetched_at"),
+        "first_seen_poll": old["first_seen_poll"] if old else poll_id,
+        "first_seen_at": old["first_seen_at"] if old else at,
+        "last_seen_poll": poll_id, "last_seen_at": at, "removed_poll": None, "removed_at": None,
+    })
+    return row
+
+
+def _events_for(record: RepoRecord, old: dict | None, row: dict, poll_id: int, at: str) -> list[dict]:
+    if old is None:
+        return [_event(poll_id, at, row, "added", None, None)]
+    events = []
+    if old["removed_poll"] is not None:
+        events.append(_event(poll_id, at, row, "restored", old["removed_at"], None))
+    kinds_done = set()
+    for field, kind in EVENT_FIELDS.items():
+        if old[field] != row[field] and kind not in kinds_done:
+            kinds_done.add(kind)
+            if kind == "params_changed":
+                before = f"{old['params_total_b']}/{old['params_active_b']}"
+                after = f"{row['params_total_b']}/{row['params_active_b']}"
+                events.append(_event(poll_id, at, row, kind, before, after))
+            else:
+                events.append(_event(poll_id, at, row, kind, old[field], row[field]))
+    return events
+
+
+def _event(poll_id: int, at: str, repo: dict, kind: str, old: object, new: object) -> dict:
+    return {"poll_id": poll_id, "at": at, "repo_id": repo["repo_id"], "family": repo["family"],
+            "kind": kind, "old": None if old is None else str(old), "new": None if new is None else str(new)}
+
+
+def clear_derived(db: Database) -> None:
+    for table in DERIVED_TABLES:
+        db.execute(f"DELETE FROM {table}")
+
+
+def dump_table(db: Database, table: str) -> Iterator[dict]:
+    """Rows in a stable order, for comparisons and exports."""
+    order = "repo_id" if table == "repos" else "id"
+    yield from db[table].rows_where(order_by=order)

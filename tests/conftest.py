@@ -1,0 +1,66 @@
+"""Shared test harness: a real replay Hub on loopback, real SQLite files, the real CLI."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from lineupwatch.cli import cli
+from lineupwatch.fixtures import bundled_state_path
+from lineupwatch.replay import ReplayHub, load_state
+
+_BUNDLED: list[dict] | None = None
+
+
+def bundled_models() -> list[dict]:
+    """A fresh deep copy of the bundled Hub state (tests mutate it freely)."""
+    global _BUNDLED
+    if _BUNDLED is None:
+        _BUNDLED = load_state(bundled_state_path())
+    return copy.deepcopy(_BUNDLED)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nothing in a test may reach huggingface.co or read the developer's settings."""
+    for name in ("HF_ENDPOINT", "LINEUPWATCH_CONFIG", "HF_TOKEN", "LINEUPWATCH_SMTP_PASSWORD"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HF_HUB_DISABLE_TELEMETRY", "1")
+
+
+@pytest.fixture
+def hub() -> Iterator[ReplayHub]:
+    with ReplayHub(bundled_models(), page_size=100) as server:
+        yield server
+
+
+def write_config(tmp_path: Path, endpoint: str, extra: str = "", **hub_settings: object) -> Path:
+    """A config for tests: files under tmp_path, short timeouts and retry waits."""
+    settings = {"request_timeout_s": 2.0, "max_retries": 1, "retry_wait_s": 0.05, "poll_deadline_s": 20.0}
+    settings.update(hub_settings)
+    hub_lines = "\n".join(f"{key} = {value!r}".replace("'", '"') for key, value in settings.items())
+    path = tmp_path / "lineupwatch.toml"
+    path.write_text(
+        f'[hub]\nendpoint = "{endpoint}"\n{hub_lines}\n'
+        f'[storage]\ndatabase = "{tmp_path / "db" / "lineupwatch.db"}"\nreports_dir = "{tmp_path / "reports"}"\n'
+        f"{extra}\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.fixture
+def config_path(tmp_path: Path, hub: ReplayHub) -> Path:
+    return write_config(tmp_path, hub.url)
+
+
+def run_cli(*args: str, ok: bool = True) -> Result:
+    """Invoke the CLI; on the success path exceptions propagate instead of hiding as exit codes."""
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=not ok)
+    if ok:
+        assert result.exit_code == 0, result.output
+    return result

@@ -1,0 +1,150 @@
+"""The forecasts through the CLI: poll a Hub state, write the report, read its JSON.
+
+Scenarios after the baseline are SYNTHETIC (future Qwen generations that do not exist); the
+history before them is the real bundled state.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from conftest import bundled_models, run_cli, write_config
+from lineupwatch import store
+from lineupwatch.config import load_config
+from lineupwatch.poll import run_poll
+from lineupwatch.replay import ReplayHub
+from synthetic import model, real_until
+
+BASELINE = "2026-03-04"
+
+
+def report_for(tmp_path: Path, models: list[dict], as_of: str, extra: str = "") -> dict:
+    """Poll `models` from a replay Hub, then write the report as of a day and return its JSON."""
+    with ReplayHub(models, page_size=500) as hub:
+        config_path = write_config(tmp_path, hub.url, extra)
+        run_cli("poll", "--config", str(config_path))
+    out = tmp_path / "out"
+    run_cli("report", "--config", str(config_path), "--as-of", as_of, "--out", str(out))
+    week = datetime.fromisoformat(as_of).isocalendar()
+    return json.loads((out / f"{week.year}-W{week.week:02d}.json").read_text())
+
+
+def forecast(report: dict, forecast_id: str, family: str = "Qwen") -> dict:
+    return next(f for f in report["forecasts"] if f["id"] == forecast_id and f["family"] == family)
+
+
+def test_synthetic_new_generation_with_small_entries_refutes(tmp_path: Path) -> None:
+    models = real_until(BASELINE) + [model("Qwen/Qwen3.7-72B", "2026-05-10", params_b=72.7),
+                                     model("Qwen/Qwen3.7-4B", "2026-05-12", params_b=4.4)]
+    result = forecast(report_for(tmp_path, models, "2026-06-01"), "small-models")
+    assert result["verdict"] == "refuted"
+    assert result["summary"] == "Qwen released a new small model after the baseline: Qwen3.7 · LM · 4B on 2026-05-12."
+    assert result["last_small_entry"] == {"entry": "Qwen3.7 · LM · 4B", "date": "2026-05-12"}
+
+
+def test_synthetic_70b_and_27b_only_is_open_inside_the_window_then_supported(tmp_path: Path) -> None:
+    models = real_until(BASELINE) + [model("Qwen/Qwen3.7-70B", "2026-06-01", params_b=70.6),
+                                     model("Qwen/Qwen3.7-27B", "2026-06-03", params_b=27.3)]
+    inside = forecast(report_for(tmp_path / "a", models, "2026-06-20"), "small-models")
+    assert inside["verdict"] == "open"
+    assert "Qwen3.7 (first entry 2026-06-01, 19 days ago): 70B, 27B, nothing <= 10B; inside its 42-day completion window (23 days left)" in inside["evidence"]
+    assert inside["last_small_entry"] == {"entry": "Qwen3.5 · LM · 9B", "date": "2026-03-02"} or \
+        inside["last_small_entry"]["date"] == "2026-03-02"
+
+    after = forecast(report_for(tmp_path / "b", models, "2026-11-22"), "small-models")
+    assert after["days_since_last_small"] == 265
+    assert after["historical_gap_p90_days"] < 265
+    assert after["verdict"] == "supported"
+    assert after["summary"].startswith("Qwen has released no new small model since 2026-03-02 (265 days, above its p90 gap of")
+    assert "Qwen3.7 came without one." in after["summary"]
+
+
+@pytest.mark.parametrize("late_repos", [
+    [model("Qwen/Qwen3.5-4B-GGUF", "2026-06-01", parent="Qwen/Qwen3.5-4B", relation="quantized"),
+     model("Qwen/Qwen3.5-9B-AWQ", "2026-06-02", params_b=2.1, parent="Qwen/Qwen3.5-9B", relation="quantized")],
+    [model("Qwen/Qwen3.7-Embedding-0.6B", "2026-06-01", params_b=0.6, pipeline_tag="feature-extraction")],
+    [model("Qwen/Qwen3.7-35B-A3B", "2026-06-01", params_b=35.1)],
+    [],
+], ids=["quantized-copies-of-old-small", "small-embedding", "moe-3b-active-35b-total", "no-releases"])
+def test_synthetic_releases_that_are_not_new_small_entries(tmp_path: Path, late_repos: list[dict]) -> None:
+    report = report_for(tmp_path, real_until(BASELINE) + late_repos, "2026-06-05")
+    result = forecast(report, "small-models")
+    assert result["verdict"] == "open"
+    assert result["last_small_entry"]["date"] == "2026-03-02"
+    since = {e["entry"]: e for e in report["entries_since_baseline"] if e["family"] == "Qwen"}
+    if late_repos and "35B-A3B" in late_repos[0]["id"]:
+        assert since["Qwen3.7 · LM · 35B-A3B"]["size_class"] == "medium"
+        assert since["Qwen3.7 · LM · 35B-A3B"]["counted"] is True
+    if late_repos and "Embedding" in late_repos[0]["id"]:
+        assert since["Qwen3.7 · Embedding · 0.6B"]["counted"] is False
+    if late_repos and "GGUF" in late_repos[0]["id"]:
+        assert not since  # copies join their old entries
+        week = [(g["entry"], g["new_entry"]) for g in report["new_this_week"]]
+        assert ("Qwen3.5 · LM · 4B", False) in week and ("Qwen3.5 · LM · 9B", False) in week
+
+
+def test_synthetic_derivative_is_listed_not_counted_unless_configured(tmp_path: Path) -> None:
+    models = real_until(BASELINE) + [model("Qwen/Qwen-Robot-1.0-2B", "2026-07-01", params_b=2.2, parent="Qwen/Qwen3.5-2B")]
+    report = report_for(tmp_path / "default", models, "2026-07-05")
+    result = forecast(report, "small-models")
+    assert result["verdict"] == "open"
+    assert result["small_derivatives"] == [{"entry": "Qwen3.5 · LM · 2B" if False else result["small_derivatives"][0]["entry"],
+                                            "repo": "Qwen/Qwen-Robot-1.0-2B", "released": "2026-07-01",
+                                            "parent": "Qwen3.5 · LM · 2B"}]
+    assert result["summary"].endswith("; 1 small derivative since the baseline: Qwen-Robot-1.0-2B.")
+    assert [d["repo"] for d in report["derivatives"] if d["since_baseline"]] == ["Qwen/Qwen-Robot-1.0-2B"]
+
+    counted = forecast(report_for(tmp_path / "counted", models, "2026-07-05", "[analysis]\ncount_derivatives = true"), "small-models")
+    assert counted["verdict"] == "refuted"
+
+
+def test_bundled_real_data_answers_the_question(tmp_path: Path) -> None:
+    report = report_for(tmp_path, bundled_models(), "2026-11-22")
+    small = forecast(report, "small-models")
+    assert small["last_small_entry"]["date"] == "2026-03-02"
+    assert small["verdict"] == "supported", small
+    derivative_repos = {d["repo"] for d in small["small_derivatives"]}
+    assert "Qwen/Qwen-Drive-1.0-4B" in derivative_repos
+    assert "Qwen-Drive-1.0-4B" in small["summary"]
+    since = {e["entry"] for e in report["entries_since_baseline"] if e["family"] == "Qwen" and e["counted"]}
+    assert {"Qwen3.6 · LM · 27B", "Qwen3.6 · LM · 35B-A3B", "Qwen3.8 · LM · 27B"} <= since
+    lineup = report["lineup"]
+    assert lineup["baseline_generation"] == "Qwen3.5"
+    assert [p["size_label"] for p in lineup["baseline"]][:4] == ["0.8B", "2B", "4B", "9B"] or \
+        {"0.8B", "2B", "4B", "9B", "27B"} <= {p["size_label"] for p in lineup["baseline"]}
+    assert [g["generation"] for g in lineup["since"]][:2] == ["Qwen3.6", "Qwen3.8"]
+    assert report["coverage"]["families"]["Qwen"].get("small") is None
+    assert forecast(report, "open-weights")["verdict"] in ("supported", "open", "refuted")
+    assert [f["family"] for f in report["forecasts"]][:2] == ["Qwen", "Qwen"]
+
+
+def test_report_as_of_an_earlier_day_equals_the_report_of_that_day(tmp_path: Path) -> None:
+    """Poll on day 1, report; the Hub changes; poll on day 2; the day-1 report is unchanged."""
+    day1 = datetime(2026, 6, 7, 6, 0, tzinfo=timezone.utc)
+    day2 = datetime(2026, 6, 21, 6, 0, tzinfo=timezone.utc)
+    first = real_until("2026-06-07")
+    second = [m for m in real_until("2026-06-21") if m["id"] != "Qwen/Qwen2-0.5B-Instruct"]
+    relicensed = next(m for m in second if m["id"] == "Qwen/Qwen3-8B")
+    relicensed["cardData"] = {**relicensed.get("cardData", {}), "license": "other", "license_name": "synthetic-closed"}
+    second.append(model("Qwen/Qwen3.7-4B", "2026-06-15", params_b=4.4))  # synthetic
+    with ReplayHub(first) as hub:
+        config_path = write_config(tmp_path, hub.url)
+        config = load_config(config_path)
+        db = store.open_db(config.database_path)
+        run_poll(config, db, endpoint=hub.url, now=lambda: day1)
+        run_cli("report", "--config", str(config_path), "--as-of", "2026-06-07", "--out", str(tmp_path / "then"))
+        hub.set_models(second)
+        run_poll(config, db, endpoint=hub.url, now=lambda: day2)
+    run_cli("report", "--config", str(config_path), "--as-of", "2026-06-07", "--out", str(tmp_path / "now"))
+    then = json.loads((tmp_path / "then" / "2026-W23.json").read_text())
+    now = json.loads((tmp_path / "now" / "2026-W23.json").read_text())
+    assert now == then
+    later = run_cli("report", "--config", str(config_path), "--as-of", "2026-06-21", "--out", str(tmp_path / "later"))
+    assert later.exit_code == 0
+    report = json.loads((tmp_path / "later" / "2026-W25.json").read_text())
+    assert forecast(report, "small-models")["verdict"] == "refuted"
+    assert {e["kind"] for e in report["risk_events"]} == {"licence_changed", "removed"}
