@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -14,6 +15,7 @@ from tqdm import tqdm
 
 from . import poll as polling
 from . import jobs, reporting
+from . import schedule as scheduler
 from .alerts import mailer
 from .alerts.engine import AlertRun, run_alerts
 from .alerts.mailer import one_line
@@ -222,22 +224,29 @@ def run(config: Config, as_of: datetime | None, endpoint: str | None) -> None:
         raise click.ClickException(result.poll_error or (result.alerts and result.alerts.error) or "run failed")
 
 
-def _echo_job(result: jobs.JobResult) -> None:
+def _job_lines(result: jobs.JobResult) -> list[str]:
+    lines = []
     if result.poll:
-        click.echo(f"poll {result.poll.poll_id}: {result.poll.repo_count} repos, events: {_counts(result.poll.events)}")
-    for paths in result.reports:
-        click.echo(f"report: {paths['html']}")
+        lines.append(f"poll {result.poll.poll_id}: {result.poll.repo_count} repos, events: {_counts(result.poll.events)}")
+    if result.poll_error:
+        lines.append(f"poll failed: {result.poll_error}")
+    lines += [f"report: {paths['html']}" for paths in result.reports]
     if result.alerts:
-        _echo_alerts(result.alerts)
+        lines += _alert_lines(result.alerts)
+    return lines
 
 
-def _echo_alerts(run: AlertRun, dry_run: bool = False) -> None:
+def _echo_job(result: jobs.JobResult) -> None:
+    for line in _job_lines(result):
+        click.echo(line)
+
+
+def _alert_lines(run: AlertRun, dry_run: bool = False) -> list[str]:
     verb = "would send" if dry_run else "new"
-    click.echo(f"alerts: {run.firing} conditions hold; {len(run.created)} {verb}"
-               + (" (first run: one welcome digest)" if run.first_run else "")
-               + (f"; {run.sent} sent" if run.sent else "") + (f"; {run.pending} pending" if run.pending else ""))
-    for notice in run.created:
-        click.echo(f"  [{notice.severity}] {one_line(notice.subject)}")
+    head = (f"alerts: {run.firing} conditions hold; {len(run.created)} {verb}"
+            + (" (first run: one welcome digest)" if run.first_run else "")
+            + (f"; {run.sent} sent" if run.sent else "") + (f"; {run.pending} pending" if run.pending else ""))
+    return [head] + [f"  [{notice.severity}] {one_line(notice.subject)}" for notice in run.created]
 
 
 @cli.command()
@@ -262,7 +271,8 @@ def alerts(config: Config, as_of: datetime | None, dry_run: bool, test_mail: boo
         return
     with locked_db(config) as db:
         run = run_alerts(config, db, as_of=_day(as_of), now=utc_now(), dry_run=dry_run)
-    _echo_alerts(run, dry_run)
+    for line in _alert_lines(run, dry_run):
+        click.echo(line)
     if dry_run:
         for notice in run.created:
             click.echo(f"\n--- {one_line(notice.subject)}\n{notice.body}")
@@ -270,6 +280,28 @@ def alerts(config: Config, as_of: datetime | None, dry_run: bool, test_mail: boo
                 click.echo(f"  - {line}")
     if not run.ok:
         raise click.ClickException(run.error)
+
+
+@cli.command()
+@config_option
+def schedule(config: Config) -> None:
+    """Run the job (poll, report, alerts) on schedule.run_cron until SIGTERM or Ctrl-C.
+
+    \b
+    Example:
+        lineupwatch schedule --config /etc/lineupwatch/lineupwatch.toml
+    """
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s lineupwatch %(levelname)s %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    log = logging.getLogger("lineupwatch.schedule")
+
+    def job() -> bool:
+        result = jobs.run_job(config, endpoint=config.endpoint(), now=utc_now)
+        for line in _job_lines(result):
+            log.info(line)
+        return result.ok
+
+    scheduler.serve(config, job, log)
 
 
 @cli.command()

@@ -17,8 +17,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from apscheduler.triggers.cron import CronTrigger
-
 DEFAULT_CONFIG_PATH = Path("config/lineupwatch.toml")
 DEFAULT_HUB_ENDPOINT = "https://huggingface.co"
 
@@ -320,7 +318,9 @@ def _check_values(config: Config) -> None:
     if config.mail.enabled and not config.mail.recipients:
         raise ConfigError(f"{config.path}: key 'mail.recipients': mail is enabled but no recipient is set")
     try:
-        CronTrigger.from_crontab(config.schedule.run_cron, timezone=config.schedule.timezone)
+        from .schedule import parse_cron  # the one parser of cron expressions
+
+        parse_cron(config.schedule.run_cron, config.schedule.timezone)
     except (ValueError, LookupError) as err:
         raise ConfigError(f"{config.path}: key 'schedule.run_cron' / 'schedule.timezone': {err}") from None
     for name in ("request_timeout_s", "poll_deadline_s"):
