@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -64,3 +65,55 @@ def run_cli(*args: str, ok: bool = True) -> Result:
     if ok:
         assert result.exit_code == 0, result.output
     return result
+
+
+class MailSink:
+    """A real SMTP server (aiosmtpd) on loopback that keeps what it received."""
+
+    def __init__(self) -> None:
+        self.messages: list = []
+        self.logins: list[tuple[str, str]] = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
+        from email import message_from_bytes, policy
+
+        message = message_from_bytes(envelope.content, policy=policy.default)
+        self.messages.append((envelope.rcpt_tos, message, envelope.content.decode("utf-8", "replace")))
+        return "250 OK"
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[MailSink, int]]:
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult
+
+    sink = MailSink()
+
+    def authenticate(server, session, envelope, mechanism, auth_data):
+        sink.logins.append((auth_data.login.decode(), auth_data.password.decode()))
+        return AuthResult(success=auth_data.password == b"s3cret-pass")
+
+    port = _free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port, authenticator=authenticate,
+                            auth_require_tls=False)
+    controller.start()
+    try:
+        yield sink, port
+    finally:
+        controller.stop()
+
+
+def mail_config(port: int, **settings: object) -> str:
+    """A [mail] section sending to the loopback SMTP server."""
+    values = {"enabled": True, "host": "127.0.0.1", "port": port, "sender": "watch@example.org",
+              "recipients": ["a@example.org", "b@example.org"], "timeout_s": 5.0}
+    values.update(settings)
+    return "[mail]\n" + "\n".join(f"{key} = {json.dumps(value)}" for key, value in values.items())

@@ -155,12 +155,9 @@ def replay_hub(data_path: Path | None, port: int, latency: float, page_size: int
 
     models = load_state(data_path or bundled_state_path())
     hub = ReplayHub(models, port=port, latency_s=latency, page_size=page_size)
-    hub.start()
     click.echo(f"replay Hub serving {len(models)} repos at {hub.url} (Ctrl-C to stop)")
-    try:
-        hub.serve_forever()
-    finally:
-        hub.stop()
+    sys.stdout.flush()
+    hub.serve_forever()
 
 
 def as_of_option(command: Callable) -> Callable:

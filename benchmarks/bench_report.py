@@ -1,0 +1,89 @@
+"""Report benchmark: a year of daily polls of 10 orgs and 5,000 SYNTHETIC repos, then reports.
+
+The database is written straight into the store through the same save path as a poll (the raw
+archive is skipped: reports never read it); every repo's download count changes every day, the
+worst case for observations. Each report runs as the real CLI in a subprocess, so wall time and
+peak memory (ru_maxrss) are the whole command's.
+
+Run: .venv/bin/python benchmarks/bench_report.py [--repos 5000] [--days 365]
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+from bench_poll import synthetic_hub
+from lineupwatch import store
+from lineupwatch.config import parse_config
+from lineupwatch.normalize import normalize_repos
+
+ORGS = 10
+START = date(2025, 11, 24)
+
+
+def build_database(path: Path, repos: int, days: int) -> None:
+    families = ["Qwen", "Llama", "Gemma", "Mistral", "DeepSeek", "Phi", "gpt-oss", "SmolLM", "Granite", "Liquid"][:ORGS]
+    config = parse_config({"watch": families}, Path("(benchmark)"))
+    models = [m for m in synthetic_hub(repos * 2) if normalize_repos([m], config)][:repos]
+    records = normalize_repos(models, config)
+    db = store.open_db(path)
+    for day in range(days):
+        moment = datetime.combine(START + timedelta(days=day), datetime.min.time(), timezone.utc) + timedelta(hours=6)
+        stamp = moment.isoformat(timespec="seconds")
+        visible = [dataclasses.replace(r, downloads=(r.downloads or 0) + day * 13) for r in records
+                   if r.created_at[:10] <= stamp[:10]]
+        with db.atomic():
+            poll_id = store.insert_poll(db, {"started_at": stamp, "finished_at": stamp, "status": "ok",
+                                             "endpoint": "synthetic", "orgs": "[]", "repo_count": len(visible),
+                                             "listing_requests": 0, "info_requests": 0})
+            store.save_poll_records(db, poll_id, stamp, visible, {}, [])
+    db.close()
+
+
+def timed_cli(config_path: Path, *args: str) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of one CLI command in a fresh process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "lineupwatch", *args, "--config", str(config_path)], check=True,
+                   stdout=subprocess.DEVNULL)
+    wall = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return wall, max(peak, before) / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repos", type=int, default=5000)
+    parser.add_argument("--days", type=int, default=365)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="lw-bench-report-"))
+    database = work / "bench.db"
+    started = time.perf_counter()
+    build_database(database, args.repos, args.days)
+    print(f"built {args.days} daily polls of {args.repos} repos in {time.perf_counter() - started:.0f} s; "
+          f"{database.stat().st_size / 1e6:.0f} MB")
+    config_path = work / "bench.toml"
+    families = '["Qwen", "Llama", "Gemma", "Mistral", "DeepSeek", "Phi", "gpt-oss", "SmolLM", "Granite", "Liquid"]'
+    config_path.write_text(f'watch = {families}\n[storage]\ndatabase = "{database}"\nreports_dir = "{work / "reports"}"\n')
+    print("| report | polls known | wall s | peak RSS MB |\n|---|---|---|---|")
+    for fraction in (0.25, 0.5, 1.0):
+        known = int(args.days * fraction)
+        as_of = START + timedelta(days=known - 1)
+        wall, rss = timed_cli(config_path, "report", "--as-of", as_of.isoformat())
+        print(f"| one week, as of {as_of} | {known} | {wall:.2f} | {rss:.0f} |")
+    last = START + timedelta(days=args.days - 1)
+    wall, rss = timed_cli(config_path, "report", "--as-of", last.isoformat(), "--since-baseline")
+    weeks = len(list((work / "reports").glob("*.json")))
+    print(f"| backfill since the baseline ({weeks} weeks) | {args.days} | {wall:.2f} | {rss:.0f} |")
+
+
+if __name__ == "__main__":
+    main()
