@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import resource
+import os
 import subprocess
 import sys
 import tempfile
@@ -50,13 +50,14 @@ def build_database(path: Path, repos: int, days: int) -> None:
 
 def timed_cli(config_path: Path, *args: str) -> tuple[float, float]:
     """Wall seconds and peak RSS (MB) of one CLI command in a fresh process."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "lineupwatch", *args, "--config", str(config_path)], check=True,
-                   stdout=subprocess.DEVNULL)
-    wall = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return wall, max(peak, before) / 1024
+    child = subprocess.Popen([sys.executable, "-m", "lineupwatch", *args, "--config", str(config_path)],
+                             stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(child.pid, 0)  # this child's own rusage, not the maximum over all children
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode:
+        raise SystemExit(f"lineupwatch {' '.join(args)} failed with exit code {child.returncode}")
+    return time.perf_counter() - started, usage.ru_maxrss / 1024
 
 
 def main() -> None:

@@ -1,11 +1,12 @@
-"""The replay Hub: a real HTTP server on 127.0.0.1 that serves a Hub-state file like the Hub.
+"""The replay Hub: a real HTTP server on 127.0.0.1 that serves a Hub state the way the Hub does.
 
-It speaks what lineupwatch and the unmodified huggingface_hub client use of the model API:
-`GET /api/models` (author, search, repeated filter, sort, limit, repeated `expand` or `expand[]`,
-400 for properties the listing refuses, keyset pagination with absolute `Link` URLs, RateLimit
-headers) and `GET /api/models/{repo_id}` (model_info, including childrenModelCount). Latency and
-faults (429, 500, malformed pages, dropped connections, hangs) can be injected per page, so tests,
-the demo and the benchmarks exercise the real client over real sockets.
+Tests, the demo and the benchmarks point the unmodified huggingface_hub client at it, so what they
+exercise is the client's real pagination, retries and error mapping over real sockets, not a mock.
+It serves `GET /api/models` (author, search, repeated filter, sort, limit, repeated `expand` or
+`expand[]`, 400 for properties the listing refuses, keyset pagination with absolute `Link` URLs,
+RateLimit headers) and `GET /api/models/{org}/{name}[/revision/{rev}]` (model_info, the only place
+`childrenModelCount` comes from). Latency and faults (429, 500, non-JSON pages, dropped
+connections, hangs) can be injected per listing page.
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ import base64
 import bisect
 import gzip
 import json
+import math
+import re
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -21,21 +25,26 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
-LISTING_EXPANDABLE = frozenset({
+LISTING_EXPAND = (
     "author", "cardData", "config", "createdAt", "disabled", "downloads", "downloadsAllTime", "evalResults",
     "gated", "gguf", "inference", "inferenceProviderMapping", "lastModified", "library_name", "likes",
     "mask_token", "model-index", "pipeline_tag", "private", "resourceGroup", "safetensors", "sha", "siblings",
     "spaces", "tags", "transformersInfo", "trendingScore", "widgetData",
-})
-INFO_ONLY = frozenset({"childrenModelCount", "baseModels", "usedStorage"})
+)
+# model_info can expand what the listing refuses: these cost the Hub a lookup per repo.
+INFO_EXPAND = tuple(sorted((*LISTING_EXPAND, "baseModels", "childrenModelCount", "usedStorage")))
 DEFAULT_FIELDS = ("likes", "downloads", "tags", "pipeline_tag", "library_name", "createdAt", "private", "trendingScore")
-SORT_KEYS = {"createdAt": "createdAt", "lastModified": "lastModified", "downloads": "downloads", "likes": "likes",
-             "trendingScore": "likes"}
-RATE_WINDOW_S, RATE_QUOTA = 300, 500
+SORT_FIELDS = {"createdAt": "createdAt", "lastModified": "lastModified", "downloads": "downloads",
+               "likes": "likes", "trendingScore": "likes"}  # no trending history here: likes stands in
+NUMERIC_FIELDS = frozenset({"downloads", "likes"})
+MAX_LIMIT = 1000
+RATE_QUOTA, RATE_WINDOW_S = 500, 300
+FAULT_KINDS = frozenset({"rate_limit", "error", "malformed", "drop", "hang"})
+_INFO_PATH = re.compile(r"/api/models/([^/]+/[^/]+)(?:/revision/[^/]+)?")
 
 
 def load_state(path: str | Path) -> list[dict]:
-    """A Hub-state file: a JSON array of model objects, plain or gzipped."""
+    """Read a Hub-state file: a JSON array of model objects, plain or gzipped (by suffix)."""
     path = Path(path)
     opener = gzip.open if path.suffix == ".gz" else open
     with opener(path, "rt", encoding="utf-8") as handle:
@@ -43,6 +52,7 @@ def load_state(path: str | Path) -> list[dict]:
 
 
 def save_state(models: list[dict], path: str | Path) -> None:
+    """Write a Hub-state file; gzip (with a fixed mtime, so equal states give equal bytes) for `.gz`."""
     path = Path(path)
     data = json.dumps(models, separators=(",", ":"), ensure_ascii=False).encode()
     if path.suffix == ".gz":
@@ -54,17 +64,24 @@ def save_state(models: list[dict], path: str | Path) -> None:
 
 @dataclass
 class Fault:
-    """An injected failure: rate_limit (429), error (500), malformed (non-JSON 200), drop, hang."""
+    """An injected failure, matched by listing page (1 = no cursor; 0 = model_info) and author."""
 
-    kind: str
-    page: int = 1  # listing page, 1-based; 0 for model_info requests
-    times: int | None = None  # how often it fires; None = always
-    author: str | None = None
+    kind: str  # rate_limit (429), error (500), malformed (non-JSON 200), drop (no response), hang
+    page: int = 1
+    times: int | None = None  # how often it fires; None = every time
+    author: str | None = None  # case-insensitive; for model_info, the repo's namespace
     retry_after: int = 1
+    fired: int = field(default=0, init=False, compare=False)  # kept on the fault, so swapping lists is safe
+
+    def __post_init__(self) -> None:
+        if self.kind not in FAULT_KINDS:
+            raise ValueError(f"unknown fault kind {self.kind!r}; expected one of {sorted(FAULT_KINDS)}")
 
 
 @dataclass
 class RequestRecord:
+    """One request as the Hub saw it; `status` stays None when no response was sent (drop, hang)."""
+
     method: str
     path: str
     params: list[tuple[str, str]]
@@ -72,57 +89,55 @@ class RequestRecord:
     status: int | None = None
 
     def params_dict(self) -> dict[str, list[str]]:
-        result: dict[str, list[str]] = {}
-        for key, value in self.params:
-            result.setdefault(key, []).append(value)
-        return result
+        return _multi(self.params)
 
 
-@dataclass
-class _Index:
-    """Models pre-sorted per (author, sort key) so a page is a bisect, not a sort."""
+class _State:
+    """One Hub state, with listings sorted once per (author, sort) so that a page is a bisect."""
 
-    by_id: dict[str, dict]
-    sorted_lists: dict[tuple[str, str], list[tuple[tuple, dict]]] = field(default_factory=dict)
+    def __init__(self, models: list[dict]) -> None:
+        self.by_id = {m["id"]: m for m in models}
+        self.by_author: dict[str, list[dict]] = {}
+        for model in self.by_id.values():
+            self.by_author.setdefault(model["id"].split("/")[0].lower(), []).append(model)
+        self._sorted: dict[tuple[str | None, str], tuple[list[tuple], list[dict]]] = {}
+        self._lock = threading.Lock()
 
-    def listing(self, author: str | None, sort: str) -> list[tuple[tuple, dict]]:
-        key = ((author or "").lower(), sort)
-        if key not in self.sorted_lists:
-            models = [m for m in self.by_id.values() if not author or (m.get("author") or m["id"].split("/")[0]).lower() == key[0]]
-            # ascending on the negated key = descending on (sort value, _id), as the Hub pages
-            self.sorted_lists[key] = sorted(((_desc_key(m, sort), m) for m in models), key=lambda pair: pair[0])
-        return self.sorted_lists[key]
+    def listing(self, author: str | None, sort: str) -> tuple[list[tuple], list[dict]]:
+        """Keys (sort value, `_id`) in ascending order and the models in the same order."""
+        cache_key = (author.lower() if author is not None else None, sort)
+        with self._lock:
+            if cache_key not in self._sorted:
+                models = self.by_id.values() if author is None else self.by_author.get(cache_key[0], [])
+                pairs = sorted(((_sort_key(m, SORT_FIELDS[sort]), m) for m in models), key=lambda pair: pair[0])
+                self._sorted[cache_key] = ([key for key, _ in pairs], [model for _, model in pairs])
+            return self._sorted[cache_key]
 
 
-def _desc_key(model: dict, sort: str) -> tuple:
-    value = model.get(SORT_KEYS[sort])
-    inverted = _invert(value if value is not None else "")
-    return (inverted, _invert(model.get("_id") or model["id"]))
-
-
-def _invert(value: object) -> tuple:
-    """A sortable key whose ascending order is the value's descending order."""
-    if isinstance(value, (int, float)):
-        return (0, -value)
-    return (1, tuple(-ord(c) for c in str(value)))
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True  # a hung or idle keep-alive handler must never keep the process alive
+    request_queue_size = 128  # benchmarks open many connections at once
 
 
 class ReplayHub:
-    """Serve a list of Hub model objects on 127.0.0.1 until stopped."""
+    """Serve a list of Hub model objects on 127.0.0.1 until stopped.
+
+    The hub keeps references to the model dicts: to change the Hub, pass new dicts to `set_models`.
+    `faults` and `latency_s` may be changed at any time; `requests` logs every request.
+    """
 
     def __init__(self, models: list[dict], *, page_size: int = 1000, latency_s: float = 0.0,
-                 faults: list[Fault] | None = None, host: str = "127.0.0.1", port: int = 0):
+                 faults: list[Fault] | None = None, host: str = "127.0.0.1", port: int = 0) -> None:
         self.page_size = page_size
         self.latency_s = latency_s
         self.faults: list[Fault] = list(faults or [])
         self.requests: list[RequestRecord] = []
+        self._state = _State(models)
         self._lock = threading.Lock()
         self._stopping = threading.Event()
-        self._fired: dict[int, int] = {}
-        self._window: list[float] = []
-        self.set_models(models)
-        self._server = ThreadingHTTPServer((host, port), _handler_for(self))
-        self._server.daemon_threads = True
+        self._connections: set[socket.socket] = set()
+        self._window_start, self._window_count = time.monotonic(), 0
+        self._server = _Server((host, port), _handler_for(self))
         self._thread: threading.Thread | None = None
 
     @property
@@ -131,30 +146,33 @@ class ReplayHub:
         return f"http://{host}:{port}"
 
     def set_models(self, models: list[dict]) -> None:
-        """Swap the Hub state (tests change the Hub between polls)."""
-        index = _Index({m["id"]: m for m in models})
-        with self._lock:
-            self._index = index
+        """Swap the Hub state; a request in flight finishes on the state it started with."""
+        self._state = _State(models)
 
     def start(self) -> ReplayHub:
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True,
+                                        name=f"replay-hub-{self.url}")
         self._thread.start()
         return self
 
     def stop(self) -> None:
+        """Stop serving, release hung handlers and close keep-alive connections; returns at once."""
         self._stopping.set()
-        self._server.shutdown()
-        self._server.server_close()
+        if self._thread is not None:
+            self._server.shutdown()
+            self._thread.join()
+            self._thread = None
+        self._close()
 
     def serve_forever(self) -> None:
-        """For `lineupwatch replay-hub`: serve in this thread until Ctrl-C."""
+        """Serve in this thread until Ctrl-C (for `lineupwatch replay-hub`)."""
         try:
-            self._server.serve_forever()
+            self._server.serve_forever(poll_interval=0.05)
         except KeyboardInterrupt:
             pass
         finally:
             self._stopping.set()
-            self._server.server_close()
+            self._close()
 
     def __enter__(self) -> ReplayHub:
         return self.start()
@@ -162,153 +180,148 @@ class ReplayHub:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    # --- request handling (called from server threads) ---
-
-    def _fault_for(self, page: int, author: str | None) -> Fault | None:
+    def _close(self) -> None:
+        self._server.server_close()
         with self._lock:
-            for number, fault in enumerate(self.faults):
-                if fault.page != page or (fault.author and (author or "").lower() != fault.author.lower()):
+            connections = list(self._connections)
+        for connection in connections:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)  # wakes handler threads blocked on keep-alive reads
+            except OSError:
+                pass
+
+    # --- called from handler threads ---
+
+    def _take_fault(self, page: int, author: str | None) -> Fault | None:
+        with self._lock:
+            for fault in self.faults:
+                if fault.page != page or (fault.times is not None and fault.fired >= fault.times):
                     continue
-                key = id(fault)
-                if fault.times is not None and self._fired.get(key, 0) >= fault.times:
+                if fault.author is not None and (author or "").lower() != fault.author.lower():
                     continue
-                self._fired[key] = self._fired.get(key, 0) + 1
+                fault.fired += 1
                 return fault
         return None
 
-    def _rate_headers(self) -> dict[str, str]:
+    def _count_request(self) -> tuple[int, int]:
+        """Remaining requests and seconds to reset in the current fixed window (never enforced)."""
         now = time.monotonic()
         with self._lock:
-            self._window = [t for t in self._window if now - t < RATE_WINDOW_S] + [now]
-            remaining = max(RATE_QUOTA - len(self._window), 0)
-            reset = int(RATE_WINDOW_S - (now - self._window[0])) if self._window else RATE_WINDOW_S
-        return {"RateLimit": f'"api";r={remaining};t={reset}',
-                "RateLimit-Policy": f'"fixed window";"api";q={RATE_QUOTA};w={RATE_WINDOW_S}'}
+            if now - self._window_start >= RATE_WINDOW_S:
+                self._window_start, self._window_count = now, 0
+            self._window_count += 1
+            return max(RATE_QUOTA - self._window_count, 0), math.ceil(self._window_start + RATE_WINDOW_S - now)
 
-    def _listing(self, params: list[tuple[str, str]], base_url: str) -> tuple[int, object, dict[str, str], int]:
+    def _listing(self, params: list[tuple[str, str]], base_url: str) -> tuple[int, object, dict[str, str]]:
         args = _multi(params)
         expand = args.get("expand", []) + args.get("expand[]", [])
-        bad = [e for e in expand if e not in LISTING_EXPANDABLE]
-        if bad:
-            allowed = ",".join(f'"{e}"' for e in sorted(LISTING_EXPANDABLE))
-            return 400, {"error": f'"expand" must be one of [{allowed}]'}, {}, 0
-        sort = (args.get("sort") or ["trendingScore"])[0]
-        if sort not in SORT_KEYS:
-            return 400, {"error": f'"sort" must be one of [{",".join(SORT_KEYS)}]'}, {}, 0
+        if any(value not in LISTING_EXPAND for value in expand):
+            return 400, _expand_error(LISTING_EXPAND), {}
+        sort = _first(args, "sort") or "trendingScore"
+        if sort not in SORT_FIELDS:
+            return 400, {"error": f'"sort" must be one of [{", ".join(SORT_FIELDS)}]'}, {}
         try:
-            limit = min(int((args.get("limit") or [self.page_size])[0]), 1000)
-            cursor = _decode_cursor(args["cursor"][0]) if "cursor" in args else None
-        except (ValueError, KeyError, TypeError):
-            return 400, {"error": "Invalid cursor or limit"}, {}, 0
-        author = (args.get("author") or [None])[0]
-        with self._lock:
-            ordered = self._index.listing(author, sort)
-        start = 0 if cursor is None else bisect.bisect_right(ordered, tuple(cursor["key"]), key=lambda pair: pair[0])
-        page_number = 1 if cursor is None else cursor["page"] + 1
-        search = (args.get("search") or [""])[0].lower()
+            limit = max(1, min(int(_first(args, "limit") or self.page_size), MAX_LIMIT))
+        except ValueError:
+            return 400, {"error": '"limit" must be a number'}, {}
+        keys, models = self._state.listing(_first(args, "author"), sort)
+        try:
+            cursor, page = _decode_cursor(args["cursor"][0]) if "cursor" in args else (None, 1)
+            end = len(keys) if cursor is None else bisect.bisect_left(keys, cursor)
+        except (ValueError, TypeError):  # TypeError: a cursor of another sort (string vs number)
+            return 400, {"error": "Invalid cursor"}, {}
+        search = (_first(args, "search") or "").lower()
         filters = args.get("filter", [])
-        items, position = [], start
-        while position < len(ordered) and len(items) < limit:
-            model = ordered[position][1]
-            position += 1
-            if search and search not in model["id"].lower():
-                continue
-            if any(f not in (model.get("tags") or []) and f not in (model.get("library_name"), model.get("pipeline_tag"))
-                   for f in filters):
-                continue
-            items.append(_project(model, expand))
+        items, position = [], end
+        while position > 0 and len(items) < limit:  # walk the ascending list backwards: descending order
+            position -= 1
+            model = models[position]
+            if search in model["id"].lower() and all(_has_tag(model, value) for value in filters):
+                items.append(_project(model, expand or DEFAULT_FIELDS))
         headers = {}
-        if position < len(ordered) and items:
-            next_cursor = _encode_cursor({"key": _jsonable(ordered[position - 1][0]), "page": page_number})
-            query = [(k, v) for k, v in params if k != "cursor"] + [("cursor", next_cursor)]
+        if position > 0:
+            query = [(k, v) for k, v in params if k != "cursor"] + [("cursor", _encode_cursor(keys[position], page + 1))]
             headers["Link"] = f'<{base_url}/api/models?{urlencode(query)}>; rel="next"'
-        return 200, items, headers, page_number
+        return 200, items, headers
 
     def _info(self, repo_id: str, params: list[tuple[str, str]]) -> tuple[int, object, dict[str, str]]:
-        with self._lock:
-            model = self._index.by_id.get(repo_id)
+        model = self._state.by_id.get(repo_id)
         if model is None:
             return 404, {"error": "Repository not found"}, {"X-Error-Code": "RepoNotFound",
-                                                               "X-Error-Message": "Repository not found"}
+                                                           "X-Error-Message": "Repository not found"}
         args = _multi(params)
         expand = args.get("expand", []) + args.get("expand[]", [])
-        bad = [e for e in expand if e not in LISTING_EXPANDABLE | INFO_ONLY]
-        if bad:
-            return 400, {"error": f'"expand" must be one of [{",".join(sorted(LISTING_EXPANDABLE | INFO_ONLY))}]'}, {}
-        if expand:
-            return 200, {"_id": model.get("_id"), "id": model["id"], **{k: model[k] for k in expand if k in model}}, {}
-        return 200, model, {}
+        if any(value not in INFO_EXPAND for value in expand):
+            return 400, _expand_error(INFO_EXPAND), {}
+        return 200, _project(model, expand) if expand else model, {}
 
 
 def _handler_for(hub: ReplayHub) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+        protocol_version = "HTTP/1.1"  # keep-alive, as the client's pooled connections expect
+        disable_nagle_algorithm = True  # headers and body are two writes: Nagle + delayed ACK cost 40 ms each
 
-        def log_message(self, *args: object) -> None:  # tests and benchmarks stay quiet
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - tests and benchmarks stay quiet
             pass
 
-        def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
-            parts = urlsplit(self.path)
-            params = parse_qsl(parts.query, keep_blank_values=True)
-            path = unquote(parts.path)
-            host = self.headers.get("Host") or "127.0.0.1"
-            author = _multi(params).get("author", [None])[0]
-            if path == "/api/models":
-                cursor = _multi(params).get("cursor")
-                try:
-                    page = 1 if not cursor else _decode_cursor(cursor[0])["page"] + 1
-                except (ValueError, KeyError, TypeError):
-                    page = 1
+        def setup(self) -> None:
+            super().setup()
+            with hub._lock:
+                hub._connections.add(self.connection)
+
+        def finish(self) -> None:
+            with hub._lock:
+                hub._connections.discard(self.connection)
+            super().finish()
+
+        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            split = urlsplit(self.path)
+            params = parse_qsl(split.query, keep_blank_values=True)
+            info = _INFO_PATH.fullmatch(split.path)
+            if split.path == "/api/models":
+                page, author = _page_number(params), _first(_multi(params), "author")
             else:
-                page = 0
-            record = RequestRecord("GET", path, params, page)
+                page, author = 0, unquote(info.group(1)).split("/")[0] if info else None
+            record = RequestRecord("GET", unquote(split.path), params, page)
             with hub._lock:
                 hub.requests.append(record)
-            if hub.latency_s:
-                time.sleep(hub.latency_s)
-            fault = hub._fault_for(page, author) if path.startswith("/api/models") else None
-            if fault and self._inject(fault, record):
-                return
-            if path == "/api/models":
-                status, body, headers, _ = hub._listing(params, f"http://{host}")
-            elif path.startswith("/api/models/"):
-                repo_id = path[len("/api/models/"):].split("/revision/")[0]
-                status, body, headers = hub._info(repo_id, params)
+            remaining, reset = hub._count_request()
+            hub._stopping.wait(hub.latency_s)  # a sleep that stop() cuts short
+            fault = hub._take_fault(page, author) if split.path == "/api/models" or info else None
+            if fault is not None:
+                self._inject(fault, record, _rate_headers(remaining, reset))
+            elif split.path == "/api/models":
+                base_url = f"http://{self.headers['Host']}" if self.headers.get("Host") else hub.url
+                self._send(record, *hub._listing(params, base_url), _rate_headers(remaining, reset))
+            elif info:
+                self._send(record, *hub._info(unquote(info.group(1)), params), _rate_headers(remaining, reset))
             else:
-                status, body, headers = 404, {"error": "Not Found"}, {}
-            self._send(status, json.dumps(body).encode(), {**headers, **hub._rate_headers()}, record)
+                self._send(record, 404, {"error": "Not Found"}, {}, _rate_headers(remaining, reset))
 
-        def _inject(self, fault: Fault, record: RequestRecord) -> bool:
+        def _inject(self, fault: Fault, record: RequestRecord, rate: dict[str, str]) -> None:
             if fault.kind == "rate_limit":
-                headers = {"Retry-After": str(fault.retry_after),
-                           "RateLimit": f'"api";r=0;t={fault.retry_after}',
-                           "RateLimit-Policy": f'"fixed window";"api";q={RATE_QUOTA};w={RATE_WINDOW_S}'}
-                self._send(429, b'{"error": "Too Many Requests"}', headers, record)
+                headers = {"Retry-After": str(fault.retry_after), **_rate_headers(0, fault.retry_after)}
+                self._send(record, 429, {"error": "Too Many Requests"}, headers, {})
             elif fault.kind == "error":
-                self._send(500, b'{"error": "Internal Error"}', {}, record)
+                self._send(record, 500, {"error": "Internal Error"}, {}, rate)
             elif fault.kind == "malformed":
-                self._send(200, b"<html>502 Bad Gateway</html>", {}, record)
-            elif fault.kind == "drop":
-                record.status = -1
+                self._send(record, 200, b"<html><body>502 Bad Gateway</body></html>", {}, rate)
+            else:  # drop, or hang until the hub stops; either way the socket closes with no response
+                if fault.kind == "hang":
+                    hub._stopping.wait()
                 self.close_connection = True
-                self.connection.close()
-            elif fault.kind == "hang":
-                record.status = -1
-                hub._stopping.wait()
-                self.close_connection = True
-            else:
-                return False
-            return True
 
-        def _send(self, status: int, body: bytes, headers: dict[str, str], record: RequestRecord) -> None:
+        def _send(self, record: RequestRecord, status: int, body: object, headers: dict[str, str],
+                  rate: dict[str, str]) -> None:
+            payload = body if isinstance(body, bytes) else json.dumps(body).encode()
             record.status = status
             self.send_response(status)
             self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            for key, value in headers.items():
+            self.send_header("Content-Length", str(len(payload)))
+            for key, value in {**rate, **headers}.items():
                 self.send_header(key, value)
             self.end_headers()
-            self.wfile.write(body)
+            self.wfile.write(payload)
 
     return Handler
 
@@ -320,25 +333,58 @@ def _multi(params: list[tuple[str, str]]) -> dict[str, list[str]]:
     return result
 
 
-def _project(model: dict, expand: list[str]) -> dict:
-    """What the listing returns: `_id`, `id` and the asked properties, never info-only ones."""
-    fields = expand or DEFAULT_FIELDS
-    return {"_id": model.get("_id"), "id": model["id"], **{k: model[k] for k in fields if k in model}}
+def _first(args: dict[str, list[str]], name: str) -> str | None:
+    return args[name][0] if args.get(name) else None
 
 
-def _jsonable(key: tuple) -> list:
-    return json.loads(json.dumps(key))
+def _rate_headers(remaining: int, reset: int) -> dict[str, str]:
+    return {"RateLimit": f'"api";r={remaining};t={reset}',
+            "RateLimit-Policy": f'"fixed window";"api";q={RATE_QUOTA};w={RATE_WINDOW_S}'}
 
 
-def _encode_cursor(data: dict) -> str:
-    return base64.urlsafe_b64encode(json.dumps(data, separators=(",", ":")).encode()).decode()
+def _expand_error(allowed: tuple[str, ...]) -> dict[str, str]:
+    return {"error": f'"expand" must be one of [{", ".join(allowed)}]'}
 
 
-def _decode_cursor(text: str) -> dict:
-    data = json.loads(base64.urlsafe_b64decode(text.encode()))
-    data["key"] = _tupled(data["key"])
-    return data
+def _sort_key(model: dict, sort_field: str) -> tuple:
+    """(value, `_id`); a missing value sorts last, as the lowest value of its kind."""
+    value = model.get(sort_field)
+    if sort_field in NUMERIC_FIELDS:
+        value = value if isinstance(value, (int, float)) and not isinstance(value, bool) else 0
+    else:
+        value = str(value) if value is not None else ""
+    return (value, model.get("_id") or model["id"])
 
 
-def _tupled(value: object) -> object:
-    return tuple(_tupled(v) for v in value) if isinstance(value, list) else value
+def _has_tag(model: dict, value: str) -> bool:
+    return value in (model.get("tags") or ()) or value in (model.get("library_name"), model.get("pipeline_tag"))
+
+
+def _project(model: dict, fields: list[str] | tuple[str, ...]) -> dict:
+    """`_id`, `id` and exactly the asked properties the model has."""
+    return {key: model[key] for key in ("_id", "id", *fields) if key in model}
+
+
+def _encode_cursor(key: tuple, page: int) -> str:
+    """Opaque to the client: the last key served and the number of the page it leads to."""
+    return base64.urlsafe_b64encode(json.dumps({"k": list(key), "p": page}, separators=(",", ":")).encode()).decode()
+
+
+def _decode_cursor(text: str) -> tuple[tuple, int]:
+    try:
+        data = json.loads(base64.urlsafe_b64decode(text.encode("ascii")))
+        (value, last_id), page = data["k"], data["p"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"invalid cursor {text!r}") from exc
+    if not isinstance(last_id, str) or not isinstance(page, int) or not isinstance(value, (str, int, float)):
+        raise ValueError(f"invalid cursor {text!r}")
+    return (value, last_id), page
+
+
+def _page_number(params: list[tuple[str, str]]) -> int:
+    """The page a listing request asks for (1 without a cursor); a bad cursor counts as page 1."""
+    cursor = _first(_multi(params), "cursor")
+    try:
+        return _decode_cursor(cursor)[1] if cursor else 1
+    except ValueError:
+        return 1

@@ -1,0 +1,511 @@
+"""Hub JSON -> repo records: generation, line, variant, size point and parameter counts.
+
+Pure: data in, records out (no I/O, no clock). Two passes, because a repo's meaning can depend
+on other repos of the same poll: a quantized copy takes its size from its base, and a derived
+product (QwQ, WebWorld, Qwen-Drive) takes its generation from the parent its tags name.
+
+Rules, and why:
+- Parameter counts, in order of trust: the Hub's `safetensors.total`, then `gguf.total`, then
+  the name, then unknown. A quantized or re-formatted copy's totals are packed weights, not its
+  size, so a copy takes total and active from its base ("base"): the parent of its
+  `base_model:quantized:` tag if that parent is in the batch, else an original with the same
+  entry key, else its name.
+- Size class is the vendor's size point: the nominal total from the name when the name gives one,
+  else the counted total. Qwen3.5-9B is "small" although the Hub counts ~9.65B, and
+  Qwen2.5-Omni-7B (10.7B counted) is still the 7B point. MoE models are classed by TOTAL
+  parameters (35B-A3B is "medium"); active parameters are reported beside it.
+- The size label is the name's size token ("9B", "35B-A3B", "MoE-A2.7B", "E4B", "270M"). Names
+  with no size keep their tier words ("Flash-Next", "Air", "mini"); failing those, an original's
+  counted total gives a "~685B" label so frontier models named only by version (DeepSeek-V3.2,
+  GLM-4.6) still form an entry. A sparse autoencoder's size token is its host model's, so it
+  labels the entry but is not the SAE's nominal total.
+- A derived product that inherits its parent's generation keeps its product name in the size
+  label ("QwQ-32B", "Qwen-Drive-1.0-4B"), so it forms its own entry, next to its parent's.
+- Line: name keywords first (SAE, WebWorld/AgentWorld, PRM/RM/Reward, Guard/shield, Embedding,
+  Reranker, TTS, ASR/ForcedAligner/speech, Audio/Voxtral, Omni/multimodal, OCR/docling, Image,
+  Math/Prover, Coder/Code/Devstral/Codestral/codegemma, VL/VLM/vision/Pixtral/Drive/QVQ/"4.5V"),
+  then the pipeline tag (embedding, reranker, asr, tts, image), else "lm". Qwen3.5 and later are
+  natively multimodal with no VL in their names and stay "lm": image-text-to-text is not a line.
+- Variant: the name's variant words ("instruct", "chat", "base", "thinking", "it" -> instruct,
+  "pt" -> base ...), or "main" for the unsuffixed checkpoint (the base model in older lines, the
+  post-trained one since Qwen3), plus "+<quant>" for copies: "chat+int4".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .config import Config, Family
+
+LINE_LABELS: dict[str, str] = {
+    "lm": "LM", "coder": "Coder", "vl": "VL", "omni": "Omni", "math": "Math", "embedding": "Embedding",
+    "reranker": "Reranker", "guard": "Guard", "audio": "Audio", "asr": "ASR", "tts": "TTS", "image": "Image",
+    "reward": "Reward", "interpretability": "Interpretability", "world-model": "World model", "ocr": "OCR",
+    "other": "Other",
+}
+
+
+@dataclass(frozen=True)
+class ParsedName:
+    """What the repo name alone says."""
+
+    generation: str | None
+    line: str
+    variant: str
+    quant: str | None
+    size_label: str | None
+    total_b: float | None
+    active_b: float | None
+
+
+@dataclass(frozen=True)
+class RepoRecord:
+    repo_id: str
+    org: str
+    name: str
+    family: str
+    generation: str | None
+    line: str
+    variant: str
+    quant: str | None
+    quantized: bool
+    size_label: str | None
+    entry_key: str | None
+    params_total_b: float | None
+    params_total_source: str
+    params_active_b: float | None
+    params_active_source: str
+    nominal_total_b: float | None
+    size_class: str | None
+    created_at: str
+    last_modified: str | None
+    sha: str | None
+    license: str | None
+    gated: str
+    pipeline_tag: str | None
+    library_name: str | None
+    base_models: tuple[tuple[str, str], ...]
+    downloads: int | None
+    downloads_all_time: int | None
+    likes: int | None
+
+
+# A quant/format suffix token group; everything from it on is the copy's format, not its name.
+_QUANT_RE = re.compile(
+    r"(?:^|-)(GPTQ-Int[48]|AWQ|MXFP[48]|NVFP4|FP8|FP4|GGUF|MLX(?:-(?:\d+bit|bf16|fp16))?|bnb-[48]bit"
+    r"|Int[48]|QAT|ONNX|hf)(?=-|$)", re.IGNORECASE)
+_SIZE_RE = re.compile(r"(\d+(?:[._]\d+)?)([bmt])(\d+)?", re.IGNORECASE)  # 9B, 1_8B, 270m, 2.4T, 1T05
+_ACTIVE_RE = re.compile(r"a(\d+(?:\.\d+)?)b", re.IGNORECASE)  # A3B
+_EFFECTIVE_RE = re.compile(r"e(\d+(?:\.\d+)?)b", re.IGNORECASE)  # E4B (gemma-3n): neither total nor active
+_EXPERTS_RE = re.compile(r"\d+e", re.IGNORECASE)  # 16E (Llama 4)
+_DATE_RE = re.compile(r"\d{4}")  # -2507, -0414: dates and versions, never sizes
+_YYMM_SUFFIX_RE = re.compile(r"-\d{2}(?:0[1-9]|1[0-2])$")  # a date caught by a generation pattern
+_PRODUCT_RE = re.compile(r"[A-Za-z][A-Za-z0-9.]*")
+_DECIMALS_RE = re.compile(r"\.\d+")  # a version cut short by its pattern
+_UNITS = {"b": 1.0, "m": 0.001, "t": 1000.0}
+_VARIANT_WORDS = {"base": "base", "pt": "base", "instruct": "instruct", "it": "instruct", "chat": "chat",
+                  "thinking": "thinking", "think": "thinking", "reasoning": "reasoning", "preview": "preview"}
+# Words that name a size point where a name has no number (Qwen3.8-Flash-Next, GLM-4.5-Air, Phi-4-mini).
+_TIERS = {"flash", "next", "air", "pro", "mini", "nano", "micro", "tiny", "small", "medium", "large", "lite",
+          "max", "ultra", "scout", "maverick", "behemoth"}
+# Qwen's first generation is named without a number: Qwen-7B, Qwen-1_8B-Chat, Qwen-VL, Qwen-Audio.
+_FIRST_GENERATION = {"qwen": "Qwen1"}
+_FIRST_GENERATION_NEXT = {"vl", "audio", "tokenizer"}
+
+_LINE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple((line, re.compile(pattern)) for line, pattern in (
+    ("interpretability", r"(?:^|-)SAE(?:-|$)"),
+    ("world-model", r"WebWorld|AgentWorld"),
+    ("reward", r"(?<![A-Za-z])P?RM(?![a-z])|(?i:reward)|WorldPM"),
+    ("guard", r"(?i)guard|shield"),
+    ("embedding", r"(?i)embedding|colbert"),
+    ("reranker", r"(?i)rerank"),
+    ("tts", r"(?i)(?<![a-z])tts(?![a-z])"),
+    ("other", r"(?i)(?<![a-z])tokenizer(?![a-z])"),
+    ("asr", r"(?i)(?<![a-z])asr(?![a-z])|forcedaligner|speech"),
+    ("audio", r"(?i)audio|voxtral"),
+    ("omni", r"(?i)omni|multimodal"),
+    ("ocr", r"(?i)(?<![a-z])ocr(?![a-z])|docling"),
+    ("image", r"(?i)(?<![a-z])image(?![a-z])"),
+    ("math", r"(?i)(?<![a-z])math(?![a-z])|prover"),
+    ("coder", r"(?i)(?<![a-z])coder?(?![a-z])|codeqwen|codegemma|devstral|codestral|(?<![a-z])dev(?![a-z])"),
+    ("vl", r"VL|(?i:vision|pixtral|molmo|janus|qvq|(?<![a-z])drive(?![a-z]))|\dV(?![a-z])"),
+))
+# One search tells most names (plain LMs) apart from those that need the ordered rules.
+_ANY_LINE_RE = re.compile("|".join(f"(?:{p.pattern})" for _, p in _LINE_RULES))
+_PIPELINE_LINES = {"feature-extraction": "embedding", "sentence-similarity": "embedding", "text-ranking": "reranker",
+                   "automatic-speech-recognition": "asr", "text-to-speech": "tts", "text-to-image": "image"}
+_GATED = {False: "false", True: "auto", "auto": "auto", "manual": "manual"}
+
+
+@dataclass(frozen=True)
+class _Parse:
+    """parse_name's result plus what the second pass needs."""
+
+    parsed: ParsedName
+    versioned: bool  # the generation is a version from the name, not a product name
+    prefix: str  # name tokens before the size token: "QwQ", "Qwen-Drive-1.0"
+    stem: str  # the name without format, variant and date tokens: "Qwen-Image-2.1-PE-I2I"
+
+
+def parse_name(name: str, family: Family) -> ParsedName:
+    """Generation, line, variant, quant and size point from a repo name (without "org/")."""
+    return _parse(name, family).parsed
+
+
+@lru_cache(maxsize=64)
+def _generation_pattern(pattern: str) -> re.Pattern[str] | None:
+    return re.compile(pattern, re.IGNORECASE) if pattern else None
+
+
+@lru_cache(maxsize=1024)
+def _canonical_case(word: str, pattern: str) -> str:
+    """'phi' -> 'Phi', 'Olmo' -> 'OLMo': the spelling the family's pattern uses, so one generation
+    is one string however a repo capitalises it."""
+    found = re.search(rf"(?<![A-Za-z]){re.escape(word)}(?![A-Za-z])", pattern, re.IGNORECASE)
+    return found.group(0) if found else word
+
+
+def _at_word(name: str, start: int, end: int) -> bool:
+    """A generation match must start a word (or a CamelCase hump: CodeQwen1.5, not medgemma) and
+    must not run into a size (gemma-4b is a 4B model, not Gemma 4)."""
+    if start > 0 and name[start - 1].isalnum() and not (name[start].isupper() and not name[start - 1].isupper()):
+        return False
+    if end < len(name) and name[end].isdigit():
+        return False
+    return not (end < len(name) and name[end] in "bBmMtT" and (end + 1 == len(name) or not name[end + 1].isalnum()))
+
+
+def _generation(name: str, tokens: list[str], family: Family) -> tuple[str | None, bool]:
+    pattern = _generation_pattern(family.generation)
+    pos = 0
+    while pattern and (match := pattern.search(name, pos)):
+        start, end = match.span("generation")
+        pos = match.start() + 1
+        text = match.group("generation").rstrip("-")
+        if text[-1:].isdigit() and (decimals := _DECIMALS_RE.match(name, end)):  # "Olmo-3" + ".1"
+            text, end = text + decimals.group(0), decimals.end()
+        if start < 0 or not text or not _at_word(name, start, end):
+            continue
+        text = _YYMM_SUFFIX_RE.sub("", text)
+        first = re.match(r"[A-Za-z]+", text)
+        if first:
+            text = _canonical_case(first.group(0), family.generation) + text[first.end():]
+        if any(c.isdigit() for c in text):
+            return text, True
+        following = name[end + 1:].split("-", 1)[0]
+        if text.lower() in _FIRST_GENERATION and (following.lower() in _FIRST_GENERATION_NEXT
+                                                  or _SIZE_RE.fullmatch(following)):
+            return _FIRST_GENERATION[text.lower()], True
+        if text.lower() not in _FIRST_GENERATION:
+            return text, False  # a product named by the pattern: QwQ, QVQ, Magistral-Small
+        break
+    return _product(tokens, family), False
+
+
+def _product(tokens: list[str], family: Family) -> str | None:
+    """The product name a derived repo carries: 'QwQ', 'WebWorld', 'Qwen-Image', 'Llama-Guard'."""
+    if not tokens or not _PRODUCT_RE.fullmatch(tokens[0]):
+        return None
+    if len(tokens) > 1 and tokens[0].lower() == family.name.lower() and tokens[1][:1].isalpha():
+        return f"{tokens[0]}-{tokens[1]}"
+    return tokens[0]
+
+
+def _number(text: str) -> str:
+    return text.replace("_", ".")
+
+
+def _size(tokens: list[str]) -> tuple[int, str, float | None, float | None] | None:
+    """(index of the size token, label, total, active) of the first size in the name."""
+    for i, token in enumerate(tokens):
+        after = tokens[i + 1] if i + 1 < len(tokens) else ""
+        if token.lower() == "moe" and (active := _ACTIVE_RE.fullmatch(after)):
+            return i, f"MoE-A{active.group(1)}B", None, float(active.group(1))
+        if active := _ACTIVE_RE.fullmatch(token):
+            return i, f"A{active.group(1)}B", None, float(active.group(1))
+        if effective := _EFFECTIVE_RE.fullmatch(token):
+            return i, f"E{effective.group(1)}B", None, None
+        size = _SIZE_RE.fullmatch(token)
+        if not size or (size.group(3) and size.group(2).lower() != "t"):
+            continue
+        number, unit = _number(size.group(1)), size.group(2).lower()
+        if size.group(3):  # "1T05" is 1.05T
+            number = f"{number}.{size.group(3)}"
+        label, total = f"{number}{unit.upper()}", float(number) * _UNITS[unit]
+        if total != int(total) and unit != "b":
+            total = round(total, 6)
+        if active := _ACTIVE_RE.fullmatch(after):
+            return i, f"{label}-A{active.group(1)}B", total, float(active.group(1))
+        if _EXPERTS_RE.fullmatch(after):  # Llama-4-Scout-17B-16E: 17B active, total not in the name
+            tier = f"{tokens[i - 1]}-" if i > 0 and tokens[i - 1].lower() in _TIERS else ""
+            return i, f"{tier}{label}-{after.upper()}", None, total
+        second = _SIZE_RE.fullmatch(after)
+        if second and not second.group(3):
+            other = float(_number(second.group(1))) * _UNITS[second.group(2).lower()]
+            both = f"{label}-{_number(second.group(1))}{second.group(2).upper()}"
+            if "moe" in "".join(tokens).lower():  # OLMoE-1B-7B: active first, then total
+                return i, both, other, total
+            return i, both, round(total + other, 6), None  # t5gemma-9b-2b: encoder + decoder
+        return i, label, total, None
+    return None
+
+
+def _line(name: str) -> str:
+    if not _ANY_LINE_RE.search(name):
+        return "lm"
+    for line, pattern in _LINE_RULES:
+        if pattern.search(name):
+            return line
+    return "lm"
+
+
+@lru_cache(maxsize=65536)
+def _parse(name: str, family: Family) -> _Parse:
+    quant_match = _QUANT_RE.search(name)
+    quant = _normalize_quant(quant_match.group(1)) if quant_match else None
+    core = name[:quant_match.start()] if quant_match else name
+    tokens = core.split("-")
+    generation, versioned = _generation(core, tokens, family)
+    line = _line(name)
+    words = [_VARIANT_WORDS[t.lower()] for t in tokens if t.lower() in _VARIANT_WORDS]
+    variant = "-".join(dict.fromkeys(words)) or "main"
+    if quant:
+        variant = f"{variant}+{quant}"
+    size = _size(tokens)
+    stem = "-".join(t for t in tokens if t.lower() not in _VARIANT_WORDS and not _DATE_RE.fullmatch(t))
+    if size:
+        index, label, total, active = size
+        prefix = "-".join(tokens[:index])
+        if line == "interpretability":  # the host model's size, not the SAE's
+            total = active = None
+    else:
+        tiers = [t for t in tokens[1:] if t.lower() in _TIERS and t not in (generation or "")]
+        label, total, active, prefix = "-".join(dict.fromkeys(tiers)) or None, None, None, ""
+    return _Parse(ParsedName(generation, line, variant, quant, label, total, active), versioned, prefix, stem)
+
+
+def _normalize_quant(text: str) -> str:
+    """'GPTQ-Int4' -> 'gptq-int4', 'MLX-4bit' -> 'mlx-4bit', Qwen1's bare 'Int4' -> 'int4'."""
+    return text.lower()
+
+
+def family_of(repo_id: str, config: Config) -> Family | None:
+    """The watched family whose orgs include the repo's org and whose repo_match its name matches."""
+    org, _, name = repo_id.partition("/")
+    for family in config.watched:
+        if org.casefold() in (o.casefold() for o in family.orgs) and family.matches(name):
+            return family
+    return None
+
+
+@dataclass
+class _Pending:
+    """One repo between the passes."""
+
+    model: dict
+    repo_id: str
+    family: Family
+    parse: _Parse
+    base_models: tuple[tuple[str, str], ...]
+    quantized: bool
+    counted_b: float | None
+    counted_source: str
+
+
+@dataclass(frozen=True)
+class _Resolved:
+    generation: str | None
+    size_label: str | None
+    entry_key: str | None
+    total_b: float | None
+    total_source: str
+    active_b: float | None
+    active_source: str
+    nominal_b: float | None
+
+
+def normalize_repos(models: Iterable[dict], config: Config) -> list[RepoRecord]:
+    """Records for the repos of watched families, sorted by repo_id; others are skipped."""
+    pending: dict[str, _Pending] = {}
+    for model in models:
+        item = _pending(model, config)
+        if item is not None:
+            pending[item.repo_id] = item
+    resolver = _Resolver(pending)
+    for repo_id in sorted(r for r, item in pending.items() if not item.quantized):
+        resolver.resolve(repo_id)
+    resolver.index_originals()
+    return [_record(pending[r], resolver.resolve(r), config) for r in sorted(pending)]
+
+
+class _Resolver:
+    """The second pass: generations through parents, copies' sizes through their bases."""
+
+    def __init__(self, pending: dict[str, _Pending]) -> None:
+        self.pending = pending
+        self.generations: dict[str, str | None] = {}
+        self.resolved: dict[str, _Resolved] = {}
+        self.by_key: dict[str, str] = {}  # entry key -> first original with it
+        self.active: set[str] = set()  # cycle guard: repos being resolved
+
+    def generation(self, repo_id: str) -> str | None:
+        """A version from the name, else the generation of a same-family parent, else the product."""
+        if repo_id not in self.generations:
+            item = self.pending[repo_id]
+            found = item.parse.parsed.generation
+            if not item.parse.versioned and repo_id not in self.active:
+                self.active.add(repo_id)
+                parents = [p for _, p in item.base_models if p in self.pending and p != repo_id
+                           and self.pending[p].family == item.family]
+                found = next((g for p in parents if (g := self.generation(p))), found)
+                self.active.discard(repo_id)
+            self.generations[repo_id] = found
+        return self.generations[repo_id]
+
+    def resolve(self, repo_id: str) -> _Resolved:
+        if repo_id in self.resolved:
+            return self.resolved[repo_id]
+        item = self.pending[repo_id]
+        parsed = item.parse.parsed
+        base = None
+        self.active.add(repo_id)
+        parent = next((p for rel, p in item.base_models if rel == "quantized" and p in self.pending
+                       and p not in self.active), None)
+        if item.quantized and parent is not None:
+            base = self.resolve(parent)
+        self.active.discard(repo_id)
+        generation = self.generation(repo_id)
+        inherited = generation != parsed.generation
+        if base is not None and (parsed.size_label is None or inherited):
+            label = base.size_label
+        elif inherited:
+            label = f"{item.parse.prefix}-{parsed.size_label}" if item.parse.prefix else item.parse.stem
+        else:
+            label = parsed.size_label
+        if label is None and not item.quantized and item.counted_b is not None:
+            label = _approx_label(item.counted_b)
+        key = f"{generation} · {LINE_LABELS[_record_line(item)]} · {label}" if generation and label else None
+        if base is None and item.quantized and key in self.by_key:
+            base = self.resolve(self.by_key[key])
+        result = _params(item, generation, label, key, base)
+        self.resolved[repo_id] = result
+        return result
+
+    def index_originals(self) -> None:
+        for repo_id in sorted(self.resolved):
+            key = self.resolved[repo_id].entry_key
+            if key and not self.pending[repo_id].quantized:
+                self.by_key.setdefault(key, repo_id)
+
+
+def _params(item: _Pending, gen: str | None, label: str | None, key: str | None,
+            base: _Resolved | None) -> _Resolved:
+    parsed = item.parse.parsed
+    if item.quantized and base is not None:
+        return _Resolved(gen, label, key, base.total_b, "base" if base.total_b is not None else "unknown",
+                         base.active_b, "base" if base.active_b is not None else "unknown",
+                         parsed.total_b if parsed.total_b is not None else base.nominal_b)
+    if not item.quantized and item.counted_b is not None:
+        total, source = item.counted_b, item.counted_source
+    elif parsed.total_b is not None:
+        total, source = parsed.total_b, "name"
+    else:
+        total, source = None, "unknown"
+    return _Resolved(gen, label, key, total, source, parsed.active_b, "name" if parsed.active_b is not None else "unknown",
+                     parsed.total_b)
+
+
+def _approx_label(total_b: float) -> str:
+    """'~685B', '~9.4B', '~350M', '~1.6T': a size point named by its counted total."""
+    if total_b >= 1000:
+        return f"~{total_b / 1000:.2g}T"
+    if total_b >= 10:
+        return f"~{round(total_b)}B"
+    if total_b >= 1:
+        return f"~{total_b:.1f}".rstrip("0").rstrip(".") + "B"
+    return f"~{round(total_b * 1000)}M"
+
+
+def _pending(model: dict, config: Config) -> _Pending | None:
+    repo_id = model.get("id") if isinstance(model, dict) else None
+    if not isinstance(repo_id, str) or "/" not in repo_id:
+        return None
+    family = family_of(repo_id, config)
+    if family is None:
+        return None
+    parse = _parse(repo_id.partition("/")[2], family)
+    base_models = _base_models(model)
+    quantized = parse.parsed.quant is not None or any(rel == "quantized" for rel, _ in base_models)
+    counted, source = None, "unknown"
+    for field, name in (("safetensors", "safetensors"), ("gguf", "gguf")):
+        total = (model.get(field) or {}).get("total") if isinstance(model.get(field), dict) else None
+        if isinstance(total, (int, float)) and not isinstance(total, bool) and total > 0:
+            counted, source = round(total / 1e9, 6), name
+            break
+    return _Pending(model, repo_id, family, parse, base_models, quantized, counted, source)
+
+
+def _base_models(model: dict) -> tuple[tuple[str, str], ...]:
+    """(relation, parent) from 'base_model:<relation>:<parent>' tags; the card's base_model only
+    when no tag gives a relation."""
+    pairs = []
+    for tag in model.get("tags") or []:
+        parts = tag.split(":", 2) if isinstance(tag, str) else []
+        if len(parts) == 3 and parts[0] == "base_model" and parts[1] and parts[2]:
+            pairs.append((parts[1], parts[2]))
+    if not pairs:
+        card = (model.get("cardData") or {}).get("base_model") if isinstance(model.get("cardData"), dict) else None
+        parents = [card] if isinstance(card, str) else card if isinstance(card, list) else []
+        pairs = [("card", p) for p in parents if isinstance(p, str) and p]
+    return tuple(dict.fromkeys(pairs))
+
+
+def _record_line(item: _Pending) -> str:
+    line = item.parse.parsed.line
+    if line == "lm":
+        return _PIPELINE_LINES.get(item.model.get("pipeline_tag") or "", "lm")
+    return line
+
+
+def _license(model: dict) -> str | None:
+    card = model.get("cardData") if isinstance(model.get("cardData"), dict) else {}
+    licence = card.get("license")
+    if isinstance(licence, list):
+        licence = next((x for x in licence if isinstance(x, str)), None)
+    if licence == "other" and isinstance(card.get("license_name"), str):
+        return card["license_name"]
+    if isinstance(licence, str) and licence:
+        return licence
+    tags = [t for t in model.get("tags") or [] if isinstance(t, str) and t.startswith("license:")]
+    return tags[0].partition(":")[2] if tags else None
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _count(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _record(item: _Pending, state: _Resolved, config: Config) -> RepoRecord:
+    model, parsed = item.model, item.parse.parsed
+    gated = model.get("gated", False)
+    nominal = state.nominal_b
+    return RepoRecord(
+        repo_id=item.repo_id, org=item.repo_id.partition("/")[0], name=item.repo_id.partition("/")[2],
+        family=item.family.name, generation=state.generation, line=_record_line(item), variant=parsed.variant,
+        quant=parsed.quant, quantized=item.quantized, size_label=state.size_label, entry_key=state.entry_key,
+        params_total_b=state.total_b, params_total_source=state.total_source, params_active_b=state.active_b,
+        params_active_source=state.active_source, nominal_total_b=nominal,
+        size_class=config.size_classes.classify(nominal if nominal is not None else state.total_b),
+        created_at=_text(model.get("createdAt")) or "", last_modified=_text(model.get("lastModified")),
+        sha=_text(model.get("sha")), license=_license(model),
+        gated=_GATED.get(gated, str(gated).lower()) if isinstance(gated, (bool, str)) else "false",
+        pipeline_tag=_text(model.get("pipeline_tag")), library_name=_text(model.get("library_name")),
+        base_models=item.base_models, downloads=_count(model.get("downloads")),
+        downloads_all_time=_count(model.get("downloadsAllTime")), likes=_count(model.get("likes")),
+    )

@@ -1,0 +1,51 @@
+"""The reports directory: atomic writes, and every weekly report in it read back from its JSON.
+
+The index and the feed are rebuilt from the *.json files, not from memory, so they always list
+exactly the reports a reader can open, whichever process wrote them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+WEEK_FILE = re.compile(r"^\d{4}-W\d{2}\.json$")
+
+
+def write_atomic(path: Path, data: str | bytes) -> Path:
+    """Write beside the target, then rename: a reader (or a crash) never sees half a file."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    try:
+        with open(tmp, "wb") as handle:
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def report_json(report: dict) -> str:
+    """The report's canonical JSON text (stable: sorted keys, so reruns are byte-identical)."""
+    return json.dumps(report, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def load_reports(out_dir: Path) -> list[dict]:
+    """Every `<YYYY>-W<ww>.json` in out_dir, newest first; unreadable files are skipped, since one
+    damaged week must not take the index and feed of all the others down with it."""
+    reports = []
+    for path in out_dir.iterdir():
+        if not WEEK_FILE.match(path.name):
+            continue
+        try:
+            report = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(report, dict):
+            report.setdefault("week", path.stem)
+            reports.append(report)
+    return sorted(reports, key=lambda r: (str(r["week"]), str(r.get("as_of") or "")), reverse=True)

@@ -1,0 +1,59 @@
+"""The Atom 1.0 feed of the weekly reports, so maintainers can subscribe instead of checking.
+
+Built with ElementTree, which escapes every text node: a hostile repo name in a summary stays text.
+Every timestamp comes from the reports' as_of dates, never the clock, so a rerun is byte-identical.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+from . import view
+from .templating import html_env
+
+ATOM = "http://www.w3.org/2005/Atom"
+FEED_ID = "tag:lineupwatch,2026:reports"
+
+
+def entry_title(report: dict) -> str:
+    """`lineupwatch <week>: <primary family's small-models verdict> (...)`."""
+    family = view.primary_family(report)
+    small = next((f for f in report.get("forecasts") or []
+                  if f.get("family") == family and f.get("id") == "small-models"), {})
+    return f"lineupwatch {report.get('week')}: {small.get('verdict') or 'no verdict'} ({family} small-models)"
+
+
+def render_feed(reports: list[dict]) -> str:
+    """The feed of the given reports (newest first, as load_reports returns them)."""
+    ET.register_namespace("", ATOM)
+    feed = ET.Element(f"{{{ATOM}}}feed")
+    _text(feed, "id", FEED_ID)
+    _text(feed, "title", "lineupwatch: are small open-weight models still being made?")
+    _text(feed, "updated", _timestamp(reports[0]) if reports else "1970-01-01T00:00:00Z")
+    ET.SubElement(feed, f"{{{ATOM}}}link", rel="alternate", type="text/html", href="index.html")
+    ET.SubElement(feed, f"{{{ATOM}}}link", rel="self", type="application/atom+xml", href="feed.xml")
+    author = ET.SubElement(feed, f"{{{ATOM}}}author")
+    _text(author, "name", "lineupwatch")
+    fragment = html_env().get_template("feed_entry.html")
+    for report in reports:
+        entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
+        _text(entry, "id", f"tag:lineupwatch,2026:report:{report.get('week')}")
+        _text(entry, "title", entry_title(report))
+        _text(entry, "updated", _timestamp(report))
+        ET.SubElement(entry, f"{{{ATOM}}}link", rel="alternate", type="text/html", href=f"{report.get('week')}.html")
+        _text(entry, "summary", view.headline_summary(report) or "no forecasts in this report")
+        content = _text(entry, "content", fragment.render(headline=view.headline(report), week=report.get("week")))
+        content.set("type", "html")
+    ET.indent(feed)
+    return ET.tostring(feed, encoding="unicode", xml_declaration=True) + "\n"
+
+
+def _text(parent: ET.Element, tag: str, text: str) -> ET.Element:
+    element = ET.SubElement(parent, f"{{{ATOM}}}{tag}")
+    element.text = text
+    return element
+
+
+def _timestamp(report: dict) -> str:
+    """The report's as_of day at midnight UTC (RFC 3339, as Atom requires)."""
+    return f"{str(report.get('as_of') or '1970-01-01')[:10]}T00:00:00Z"

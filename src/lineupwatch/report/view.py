@@ -1,0 +1,202 @@
+"""The report dict reshaped for reading: what both the Markdown and the HTML templates show.
+
+Only reshaping and plain-language wording live here; no escaping (the template environments do
+that) and no analysis (the dict is the contract: missing parts show as empty, never crash).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from urllib.parse import quote
+
+SIZE_CLASSES = ("tiny", "small", "medium", "large", "frontier")
+SMALL_CLASSES = ("tiny", "small")
+FORECAST_IDS = ("small-models", "open-weights")
+
+VERDICTS = {
+    "refuted": {"symbol": "✗", "label": "refuted"},
+    "open": {"symbol": "?", "label": "open"},
+    "supported": {"symbol": "✓", "label": "supported"},
+}
+# What each verdict of each forecast means for someone running models locally: the five-second answer.
+ANSWERS = {
+    ("small-models", "refuted"): "Yes: {family} is still releasing small models.",
+    ("small-models", "supported"): "No: {family} has stopped releasing small models.",
+    ("small-models", "open"): "Not settled yet: no new small {family} model since the baseline, too early to call.",
+    ("open-weights", "refuted"): "{family} keeps releasing open weights at its old pace or faster.",
+    ("open-weights", "supported"): "{family}'s open-weight releases are slowing or closing.",
+    ("open-weights", "open"): "Not settled yet: {family}'s open-weight cadence is not clearly up or down.",
+}
+DEFINITIONS = {
+    "refuted": "the evidence contradicts the forecast (for small-models: a new small entry appeared after the baseline).",
+    "open": "neither settled yet; the summary says how far each condition is from being met.",
+    "supported": "the forecast's conditions are met (for small-models: a generation after the baseline is past its "
+                 "completion window without a small entry and the gap since the last one exceeds the family's "
+                 "90th-percentile gap).",
+}
+FORECAST_TITLES = {"small-models": "Small models (≤ 10B)", "open-weights": "Open weights"}
+
+
+def primary_family(report: dict) -> str:
+    """The family the report is about first (Qwen): the lineup's, else the first forecast's."""
+    lineup = report.get("lineup") or {}
+    forecasts = report.get("forecasts") or [{}]
+    return lineup.get("family") or forecasts[0].get("family") or "Qwen"
+
+
+def verdict(value: str | None) -> dict:
+    """Badge data for a verdict; anything unexpected is shown as itself, never dropped."""
+    key = str(value or "missing")
+    return {"css": key if key in VERDICTS else "unknown", **VERDICTS.get(key, {"symbol": "!", "label": key})}
+
+
+def headline(report: dict) -> list[dict]:
+    """The primary family's two forecasts, small-models first, each with its plain answer."""
+    family = primary_family(report)
+    mine = {f.get("id"): f for f in report.get("forecasts") or [] if f.get("family") == family}
+    cards = []
+    for forecast_id in FORECAST_IDS:
+        forecast = mine.get(forecast_id)
+        if forecast is None:
+            continue
+        answer = ANSWERS.get((forecast_id, forecast.get("verdict")), "Verdict: {verdict}.")
+        cards.append({"forecast": forecast, "id": forecast_id, "title": FORECAST_TITLES[forecast_id],
+                      "verdict": verdict(forecast.get("verdict")),
+                      "answer": answer.format(family=family, verdict=forecast.get("verdict")),
+                      "facts": _facts(forecast)})
+    return cards
+
+
+def _facts(forecast: dict) -> list[tuple[str, object]]:
+    """The numbers behind a small-models verdict, each beside its threshold."""
+    if forecast.get("id") != "small-models":
+        return []
+    facts: list[tuple[str, object]] = []
+    last = forecast.get("last_small_entry") or {}
+    if last:
+        facts.append(("last small entry", f"{last.get('entry')} ({last.get('date')})"))
+    days, p90 = forecast.get("days_since_last_small"), forecast.get("historical_gap_p90_days")
+    if days is not None:
+        facts.append(("days since", days))
+    if p90 is not None:
+        facts.append(("90th-percentile gap", f"{number(p90)} days"))
+    window = (forecast.get("values") or {}).get("completion_window_days")
+    if window is not None:
+        facts.append(("completion window", f"{window} days"))
+    return facts
+
+
+def headline_summary(report: dict) -> str:
+    """The primary family's forecast summaries in one paragraph (feed summaries, index rows)."""
+    return " ".join(card["forecast"].get("summary") or "" for card in headline(report)).strip()
+
+
+def lineup_table(lineup: dict) -> dict:
+    """Baseline generation beside each later one, one row per size class (small rows first)."""
+    columns = []
+    if lineup.get("baseline_generation") or lineup.get("baseline"):
+        columns.append({"title": lineup.get("baseline_generation") or "baseline", "baseline": True,
+                        "points": lineup.get("baseline") or []})
+    for generation in lineup.get("since") or []:
+        columns.append({"title": generation.get("generation") or "?", "baseline": False,
+                        "points": generation.get("entries") or []})
+    for column in columns:
+        column["first"] = min((p.get("released") or "" for p in column["points"]), default="") or None
+    classes = list(SIZE_CLASSES)
+    if any(p.get("size_class") not in SIZE_CLASSES for c in columns for p in c["points"]):
+        classes.append(None)
+    rows = [{"size_class": size_class or "unsized", "small": size_class in SMALL_CLASSES,
+             "cells": [[_point(p) for p in c["points"] if _class_of(p) == size_class] for c in columns]}
+            for size_class in classes]
+    return {"family": lineup.get("family"), "columns": columns, "rows": rows}
+
+
+def _class_of(point: dict) -> str | None:
+    size_class = point.get("size_class")
+    return size_class if size_class in SIZE_CLASSES else None
+
+
+def _point(point: dict) -> dict:
+    """One size point as a short label: `9B`, `VL 4B`, with its entry and date for the tooltip."""
+    entry = str(point.get("entry") or "")
+    parts = entry.split(" · ")
+    line = point.get("line") or (parts[1] if len(parts) == 3 else "LM")
+    size = point.get("size_label") or (parts[-1] if parts else "?")
+    return {"label": size if line == "LM" else f"{line} {size}", "entry": entry, "released": point.get("released"),
+            "active_b": point.get("params_active_b")}
+
+
+def quarter_rows(quarterly: dict) -> list[dict]:
+    """The releases chart as a table: per quarter, the count of each size class."""
+    counts = quarterly.get("counts") or {}
+    rows = []
+    for i, quarter in enumerate(quarterly.get("quarters") or []):
+        row = [(counts.get(c) or [])[i] if i < len(counts.get(c) or []) else 0 for c in SIZE_CLASSES]
+        rows.append({"quarter": quarter, "baseline": quarter == quarterly.get("baseline_quarter"), "counts": row})
+    return rows
+
+
+def coverage_rows(coverage: dict) -> list[dict]:
+    """Families x size classes; a cell is the newest entry in the window, or None."""
+    classes = coverage.get("size_classes") or list(SIZE_CLASSES)
+    return [{"family": family, "cells": [{"size_class": c, "small": c in SMALL_CLASSES, "text": (cells or {}).get(c)}
+                                         for c in classes]}
+            for family, cells in (coverage.get("families") or {}).items()]
+
+
+def indicator_rows(indicators: dict) -> list[dict]:
+    """Per family: downloads and child models of small versus larger entries, and the small share."""
+    rows = []
+    for family, totals in (indicators.get("by_family") or {}).items():
+        small, larger = totals.get("small_downloads") or 0, totals.get("larger_downloads") or 0
+        share = f"{100 * small / (small + larger):.0f}%" if small + larger else None
+        rows.append({"family": family, **totals, "small_share": share})
+    return rows
+
+
+def forecast_rows(forecasts: Iterable[dict]) -> list[dict]:
+    """One row per family (in report order) with both of its forecasts."""
+    rows: dict[str, dict] = {}
+    for forecast in forecasts:
+        row = rows.setdefault(forecast.get("family") or "?", {"family": forecast.get("family") or "?", "forecasts": {}})
+        row["forecasts"][forecast.get("id")] = {**forecast, "badge": verdict(forecast.get("verdict"))}
+    return list(rows.values())
+
+
+def adoption_note(indicators: dict) -> str | None:
+    """Why the adoption chart shows no trend, in words, for readers who skip the picture."""
+    points = indicators.get("points") or []
+    if len(points) >= 2:
+        return None
+    return (f"No adoption trend yet: {len(points)} poll{'' if len(points) == 1 else 's'} in the record, "
+            "and a trend needs at least two.")
+
+
+def repo_url(repo_id: str) -> str:
+    """The repo's Hub page; quoted so that no name can break out of the URL."""
+    return "https://huggingface.co/" + quote(str(repo_id), safe="/")
+
+
+def number(value: object) -> str:
+    """Thousands separated, floats trimmed; anything else as itself."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return "—" if value is None else str(value) or "—"
+    return f"{value:,}" if isinstance(value, int) else f"{value:,.1f}".removesuffix(".0")
+
+
+def context(report: dict) -> dict:
+    """Everything the report templates read, computed once."""
+    indicators = report.get("indicators") or {}
+    return {
+        "r": report, "family": primary_family(report), "headline": headline(report),
+        "new": report.get("new_this_week") or [],
+        "lineup": lineup_table(report.get("lineup") or {}),
+        "quarterly": report.get("quarterly") or {}, "quarter_rows": quarter_rows(report.get("quarterly") or {}),
+        "coverage": report.get("coverage") or {}, "coverage_rows": coverage_rows(report.get("coverage") or {}),
+        "adoption_note": adoption_note(indicators), "indicator_rows": indicator_rows(indicators),
+        "risk_events": report.get("risk_events") or [], "alerts": report.get("alerts") or [],
+        "derivatives": report.get("derivatives") or [],
+        "forecast_rows": forecast_rows(report.get("forecasts") or []),
+        "health": report.get("data_health") or {},
+        "definitions": DEFINITIONS,
+    }
