@@ -77,7 +77,8 @@ def test_second_poll_records_exactly_the_changes(hub: ReplayHub, config_path: Pa
     assert (removed["id"], "restored") in kinds and ("Qwen/Qwen3.9-70B", "removed") in kinds
 
 
-def test_unchanged_poll_costs_almost_nothing(hub: ReplayHub, config_path: Path) -> None:
+def test_unchanged_poll_costs_almost_nothing(hub: ReplayHub, tmp_path: Path) -> None:
+    config_path = write_config(tmp_path, hub.url, children_budget=1000)  # every child count in the first poll
     run_cli("poll", "--config", str(config_path))
     db = open_test_db(config_path)
     blobs, observations = db["raw_blobs"].count, db["observations"].count
@@ -147,7 +148,7 @@ def test_unknown_org_and_unreachable_hub_name_the_org_and_endpoint(tmp_path: Pat
 
 def test_second_concurrent_run_leaves_the_database_alone(tmp_path: Path) -> None:
     with ReplayHub(bundled_models(), page_size=100, latency_s=0.3) as slow_hub:
-        config_path = write_config(tmp_path, slow_hub.url)
+        config_path = write_config(tmp_path, slow_hub.url, children_budget=0)
         env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent / "src")}
         first = subprocess.Popen([sys.executable, "-m", "lineupwatch", "poll", "--config", str(config_path)],
                                  env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

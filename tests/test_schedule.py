@@ -52,7 +52,11 @@ def test_daemon_runs_the_job_and_stops_cleanly_on_sigterm(tmp_path: Path, hub: R
                 except sqlite3.OperationalError:  # tables not created yet
                     pass
     daemon.send_signal(signal.SIGTERM)
-    _, stderr = daemon.communicate(timeout=60)
+    try:
+        _, stderr = daemon.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        daemon.kill()
+        pytest.fail(f"the daemon did not stop within 30 s of SIGTERM:\n{daemon.communicate()[1]}")
     assert polled, stderr
     assert daemon.returncode == 0, stderr
     assert "scheduler started: */2 * * * * * (UTC)" in stderr

@@ -289,7 +289,8 @@ def schedule(config: Config) -> None:
         lineupwatch schedule --config /etc/lineupwatch/lineupwatch.toml
     """
     logging.basicConfig(level=logging.INFO, format="%(asctime)s lineupwatch %(levelname)s %(message)s")
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    for noisy in ("apscheduler", "httpx", "httpx2", "httpcore"):  # one line per request is not a run log
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     log = logging.getLogger("lineupwatch.schedule")
 
     def job() -> bool:

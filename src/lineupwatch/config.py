@@ -253,10 +253,10 @@ def _parse_family(path: Path, name: str, spec: object, default: Family | None) -
         values[key] = tuple(value) if key == "orgs" else value
     for key in ("repo_match", "generation"):
         try:
-            compiled = re.compile(values[key])
+            compiled = re.compile(values.get(key, ""))
         except re.error as err:
             raise ConfigError(f"{path}: key 'families.{name}.{key}': bad regex: {err}") from None
-        if key == "generation" and values[key] and "generation" not in compiled.groupindex:
+        if key == "generation" and values.get(key) and "generation" not in compiled.groupindex:
             raise ConfigError(f"{path}: key 'families.{name}.generation': regex needs a (?P<generation>...) group")
     return Family(**values)
 

@@ -133,8 +133,6 @@ _LINE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple((line, re.compile(p
     ("coder", r"(?i)(?<![a-z])coder?(?![a-z])|codeqwen|codegemma|devstral|codestral|(?<![a-z])dev(?![a-z])"),
     ("vl", r"VL|(?i:vision|pixtral|molmo|janus|qvq|(?<![a-z])drive(?![a-z]))|\dV(?![a-z])"),
 ))
-# One search tells most names (plain LMs) apart from those that need the ordered rules.
-_ANY_LINE_RE = re.compile("|".join(f"(?:{p.pattern})" for _, p in _LINE_RULES))
 _PIPELINE_LINES = {"feature-extraction": "embedding", "sentence-similarity": "embedding", "text-ranking": "reranker",
                    "automatic-speech-recognition": "asr", "text-to-speech": "tts", "text-to-image": "image"}
 _GATED = {False: "false", True: "auto", "auto": "auto", "manual": "manual"}
@@ -254,8 +252,6 @@ def _size(tokens: list[str]) -> tuple[int, str, float | None, float | None] | No
 
 
 def _line(name: str) -> str:
-    if not _ANY_LINE_RE.search(name):
-        return "lm"
     for line, pattern in _LINE_RULES:
         if pattern.search(name):
             return line
