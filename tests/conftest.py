@@ -44,11 +44,15 @@ def write_config(tmp_path: Path, endpoint: str, extra: str = "", **hub_settings:
     settings = {"request_timeout_s": 2.0, "max_retries": 1, "retry_wait_s": 0.05, "poll_deadline_s": 20.0}
     settings.update(hub_settings)
     hub_lines = "\n".join(f"{key} = {value!r}".replace("'", '"') for key, value in settings.items())
+    tmp_path.mkdir(parents=True, exist_ok=True)
     path = tmp_path / "lineupwatch.toml"
+    lines = extra.splitlines()
+    first_table = next((i for i, line in enumerate(lines) if line.startswith("[")), len(lines))
+    top, tables = "\n".join(lines[:first_table]), "\n".join(lines[first_table:])  # TOML: top-level keys first
     path.write_text(
-        f'[hub]\nendpoint = "{endpoint}"\n{hub_lines}\n'
+        f'{top}\n[hub]\nendpoint = "{endpoint}"\n{hub_lines}\n'
         f'[storage]\ndatabase = "{tmp_path / "db" / "lineupwatch.db"}"\nreports_dir = "{tmp_path / "reports"}"\n'
-        f"{extra}\n",
+        f"{tables}\n",
         encoding="utf-8",
     )
     return path

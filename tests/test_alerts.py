@@ -66,14 +66,15 @@ def test_smtp_outage_keeps_the_alert_pending_and_the_next_run_sends_it_once(
     hub.set_models(models)
     run_cli("poll", "--config", str(config_path))
 
-    down = write_config(tmp_path, hub.url, mail_config(1))  # nothing listens on port 1
-    failed = run_cli("alerts", "--config", str(down), ok=False)
+    write_config(tmp_path, hub.url, mail_config(1))  # the same database; nothing listens on port 1
+    failed = run_cli("alerts", "--config", str(config_path), ok=False)
     assert failed.exit_code == 1
     assert "cannot send mail via 127.0.0.1:1 (plain)" in failed.output
     assert "the alerts stay pending and the next run sends them" in failed.output
     db = store.open_db(load_config(config_path).database_path)
     assert db["notifications"].count_where("sent_at IS NULL") == 1
 
+    write_config(tmp_path, hub.url, mail_config(port))  # the server is back
     run_cli("alerts", "--config", str(config_path))
     run_cli("alerts", "--config", str(config_path))
     assert len(sink.messages) == 2
