@@ -56,7 +56,7 @@ def save_state(models: list[dict], path: str | Path) -> None:
     path = Path(path)
     data = json.dumps(models, separators=(",", ":"), ensure_ascii=False).encode()
     if path.suffix == ".gz":
-        with open(path, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as handle:
+        with open(path, "wb") as raw, gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0) as handle:
             handle.write(data)
     else:
         path.write_bytes(data)
