@@ -101,6 +101,10 @@ def small_models(family: str, entries: list[Entry], events: list[dict], config: 
     return ForecastResult("small-models", family, Verdict.OPEN, _with_derivatives(summary, derivatives), evidence, values, details)
 
 
+# Moving to one of these is opening up, not closing (Gemma 4 moved from the Gemma terms to Apache-2.0).
+PERMISSIVE_LICENCES = frozenset({"apache-2.0", "mit", "bsd-2-clause", "bsd-3-clause", "cc-by-4.0"})
+
+
 def open_weights(family: str, entries: list[Entry], events: list[dict], config: Config, as_of: date) -> ForecastResult:
     """After the baseline, the family's open-weight releases slow down or close."""
     settings = config.analysis
@@ -113,10 +117,11 @@ def open_weights(family: str, entries: list[Entry], events: list[dict], config: 
     pre_rate = len(pre) / settings.cadence_window_days * 30
     post_rate = len(post) / post_days * 30
     baseline_licences = {e.license for e in pre if e.license}
-    licence_away = [f"{e.label} under {e.license}" for e in post if e.license and baseline_licences and e.license not in baseline_licences]
+    licence_away = [f"{e.label} under {e.license}" for e in post
+                    if e.license and baseline_licences and e.license not in baseline_licences | PERMISSIVE_LICENCES]
     family_events = [ev for ev in events if ev["family"] == family and ev["at"][:10] >= baseline.isoformat()]
     licence_away += [f"{ev['repo_id']}: licence {ev['old']} -> {ev['new']} ({ev['at'][:10]})"
-                     for ev in family_events if ev["kind"] == "licence_changed"]
+                     for ev in family_events if ev["kind"] == "licence_changed" and ev["new"] not in PERMISSIVE_LICENCES]
     gating = [f"{ev['repo_id']}: gating {ev['old']} -> {ev['new']} ({ev['at'][:10]})"
               for ev in family_events if ev["kind"] == "gating_changed" and ev["new"] != "false"]
     if pre and not any(e.gated != "false" for e in pre):
@@ -131,7 +136,7 @@ def open_weights(family: str, entries: list[Entry], events: list[dict], config: 
     evidence = [f"{len(pre)} new entries in the {settings.cadence_window_days} days before the baseline "
                 f"({pre_rate:.2f} per 30 days); {len(post)} in the {post_days} days since ({post_rate:.2f} per 30 days)"]
     evidence += licence_away + gating + removals
-    closing = [name for name, items in (("licence changes", licence_away), ("new gating", gating),
+    closing = [name for name, items in (("more restrictive licences", licence_away), ("new gating", gating),
                                         ("removals", removals)) if items]
     cadence = f"{post_rate:.1f} new entries per 30 days since the baseline against {pre_rate:.1f} before"
     if slowed or closing:

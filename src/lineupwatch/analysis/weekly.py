@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import date, timedelta
 
 from ..config import Config
@@ -41,7 +40,7 @@ def build_report(facts: Facts, config: Config, alerts: list[dict] | None = None)
         "derivatives": [_derivative_json(e, baseline) for e in entries if e.derivative_of],
         "quarterly": quarterly_counts(entries, primary, as_of, baseline),
         "coverage": coverage_matrix(entries, list(config.watch), as_of, config.analysis.coverage_window_days),
-        "indicators": indicators(facts, entries, primary),
+        "indicators": indicators(facts, entries, primary, list(config.watch)),
         "risk_events": [_event_json(ev) for ev in reversed(facts.events)
                         if ev["kind"] in RISK_KINDS and ev["at"][:10] >= baseline.isoformat()],
         "data_health": data_health(facts, config),
@@ -68,7 +67,7 @@ def new_this_week(repos: list[Repo], entries: list[Entry], as_of: date, config: 
     return sorted(groups.values(), key=lambda g: (not g["new_entry"], g["family"], g["entry"] or g["repos"][0]))
 
 
-def indicators(facts: Facts, entries: list[Entry], family: str) -> dict:
+def indicators(facts: Facts, entries: list[Entry], family: str, families: list[str]) -> dict:
     """Adoption of small versus larger entries: 30-day downloads of every repo of an entry
     (copies included) and child-model counts, at each sampled poll."""
     size_of = {repo_id: e.small for e in entries if e.counted for repo_id in e.repos}
@@ -78,18 +77,23 @@ def indicators(facts: Facts, entries: list[Entry], family: str) -> dict:
         totals = _totals(state, size_of, family_of, family)
         points.append({"date": day, **totals})
     latest_state = facts.trend[-1][1] if facts.trend else {}
-    by_family = {f: _totals(latest_state, size_of, family_of, f) for f in dict.fromkeys(family_of.values())}
+    present = set(family_of.values())
+    by_family = {f: _totals(latest_state, size_of, family_of, f) for f in families if f in present}
     return {"family": family, "points": points, "by_family": by_family}
 
 
 def _totals(state: dict, size_of: dict[str, bool], family_of: dict[str, str], family: str) -> dict:
-    totals = defaultdict(int)
+    """Sums per kind; a child total stays None until some child count of that kind is known
+    (they are fetched within a per-poll budget), so 'not fetched yet' never reads as 'no children'."""
+    totals: dict[str, int | None] = {"small_downloads": 0, "larger_downloads": 0, "small_children": None,
+                                     "larger_children": None}
     for repo_id, (downloads, children) in state.items():
         if repo_id in size_of and family_of.get(repo_id) == family:
             kind = "small" if size_of[repo_id] else "larger"
             totals[f"{kind}_downloads"] += downloads or 0
-            totals[f"{kind}_children"] += children or 0
-    return {key: totals[key] for key in ("small_downloads", "larger_downloads", "small_children", "larger_children")}
+            if children is not None:
+                totals[f"{kind}_children"] = (totals[f"{kind}_children"] or 0) + children
+    return totals
 
 
 def data_health(facts: Facts, config: Config) -> dict:
