@@ -92,7 +92,7 @@ def test_synthetic_derivative_is_listed_not_counted_unless_configured(tmp_path: 
     report = report_for(tmp_path / "default", models, "2026-07-05")
     result = forecast(report, "small-models")
     assert result["verdict"] == "open"
-    assert result["small_derivatives"] == [{"entry": "Qwen3.5 · LM · 2B" if False else result["small_derivatives"][0]["entry"],
+    assert result["small_derivatives"] == [{"entry": "Qwen3.5 · LM · Qwen-Robot-1.0-2B",
                                             "repo": "Qwen/Qwen-Robot-1.0-2B", "released": "2026-07-01",
                                             "parent": "Qwen3.5 · LM · 2B"}]
     assert result["summary"].endswith("; 1 small derivative since the baseline: Qwen-Robot-1.0-2B.")
@@ -114,11 +114,13 @@ def test_bundled_real_data_answers_the_question(tmp_path: Path) -> None:
     assert {"Qwen3.6 · LM · 27B", "Qwen3.6 · LM · 35B-A3B", "Qwen3.8 · LM · 27B"} <= since
     lineup = report["lineup"]
     assert lineup["baseline_generation"] == "Qwen3.5"
-    assert [p["size_label"] for p in lineup["baseline"]][:4] == ["0.8B", "2B", "4B", "9B"] or \
-        {"0.8B", "2B", "4B", "9B", "27B"} <= {p["size_label"] for p in lineup["baseline"]}
+    assert sorted(p["size_label"] for p in lineup["baseline"]) == sorted(
+        ["0.8B", "2B", "4B", "9B", "27B", "35B-A3B", "122B-A10B", "397B-A17B"])  # the March 2026 lineup
     assert [g["generation"] for g in lineup["since"]][:2] == ["Qwen3.6", "Qwen3.8"]
     assert report["coverage"]["families"]["Qwen"].get("small") is None
-    assert forecast(report, "open-weights")["verdict"] in ("supported", "open", "refuted")
+    cadence = forecast(report, "open-weights")  # 30 counted entries in the year before, 5 in the 263 days after
+    assert (cadence["verdict"], cadence["values"]["pre_baseline_entries_per_30d"]) == ("supported", 2.47)
+    assert cadence["values"]["post_baseline_entries_per_30d"] < 0.5 * 2.47
     assert [f["family"] for f in report["forecasts"]][:2] == ["Qwen", "Qwen"]
 
 
