@@ -197,3 +197,24 @@ def test_status_shows_polls_and_next_runs(hub: ReplayHub, config_path: Path) -> 
     assert "last successful poll: " in output and "never" not in output
     assert "next scheduled runs (17 6 * * *, UTC):" in output
     assert json.loads(open_test_db(config_path)["polls"].get(1)["orgs"])[0] == "Qwen"
+
+
+def test_database_of_an_older_schema_upgrades_itself_and_keeps_its_polls(hub: ReplayHub, tmp_path: Path) -> None:
+    """A version-1 database (before the alert tables) as an older lineupwatch left it."""
+    config_path = write_config(tmp_path, hub.url)
+    path = load_config(config_path).database_path
+    path.parent.mkdir(parents=True)
+    old = sqlite_utils.Database(path)
+    store.MIGRATIONS.apply(old, stop_before="m002_alert_log")
+    assert "alert_state" not in old.table_names()
+    old["polls"].insert({"started_at": "2026-11-01T06:17:00+00:00", "status": "failed", "endpoint": hub.url,
+                         "error": "an old failure"})
+    old.close()
+
+    run_cli("poll", "--config", str(config_path))
+    db = open_test_db(config_path)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == store.schema_version(db) == len(store.MIGRATIONS.pending(sqlite_utils.Database(memory=True)))
+    assert {"alert_state", "notifications"} <= set(db.table_names())
+    assert [(p["id"], p["status"], p["error"]) for p in db["polls"].rows] == [
+        (1, "failed", "an old failure"), (2, "ok", None)]
+    assert db["repos"].count > 600
