@@ -18,8 +18,9 @@ demo: $(STAMP)  ## poll the bundled replay Hub, write the report, print where it
 test: $(STAMP)  ## the whole test suite, offline
 	$(BIN)/python -m pytest
 
-bench: $(STAMP)  ## benchmarks; figures go to benchmarks/RESULTS.md
+bench: $(STAMP)  ## benchmarks: print the tables recorded in benchmarks/RESULTS.md (takes ~25 min)
 	$(BIN)/python benchmarks/bench_poll.py
+	$(BIN)/python benchmarks/bench_report.py
 
 fixture: $(STAMP)  ## rebuild the bundled Hub state from the facts CSVs
 	$(BIN)/python scripts/build_hub_state.py

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import math
 import os
 import socket
 import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -77,7 +79,10 @@ def main() -> None:
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="lw-bench-poll-"))
     state = work / "hub.json.gz"
-    save_state(synthetic_hub(args.repos), state)
+    models = synthetic_hub(args.repos)
+    save_state(models, state)
+    per_org = Counter(m["author"] for m in models)
+    expected_pages = sum(math.ceil(n / 1000) for n in per_org.values())
     port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "lineupwatch", "replay-hub", "--data", str(state), "--port", str(port),
                                "--latency", str(args.latency)], stdout=subprocess.PIPE, text=True)
@@ -103,7 +108,9 @@ def main() -> None:
     lines += [f"| {r[0]} | {r[1]} | {r[2]} | {r[3]} | {r[4]:.1f} | {r[5]:.2f} | {r[6]:.0f} | {r[7]:,} |" for r in rows]
     report = "\n".join(lines)
     print(report)
-    print(f"pages expected: one per 1000 repos per org; CPU count: {os.cpu_count()}")
+    first, second = rows
+    print(f"targets: listing requests = pages ({expected_pages}): {first[2] == second[2] == expected_pages}; "
+          f"second poll adds < 1 MB: {second[7] < 1_000_000}; poll CPU < 10 s: {first[5] < 10}; CPUs: {os.cpu_count()}")
 
 
 if __name__ == "__main__":
