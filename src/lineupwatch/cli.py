@@ -9,12 +9,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from tqdm import tqdm
 
-from . import poll as polling
-from . import jobs, reporting
+from . import reporting
 from . import schedule as scheduler
 from .alerts import mailer
 from .alerts.engine import AlertRun, run_alerts
@@ -22,8 +22,14 @@ from .alerts.mailer import one_line
 from . import status as status_view
 from . import store
 from .config import Config, ConfigError, load_config
-from .hub import PollError
 from .lock import LockBusy, run_lock
+
+if TYPE_CHECKING:
+    from . import jobs
+    from .poll import PollResult
+
+# The commands that talk to the Hub import `poll` and `jobs` when they run: importing
+# huggingface_hub costs ~0.4 s that `report`, `status` and `alerts` do not need to pay.
 
 
 class UsageFailure(click.ClickException):
@@ -92,8 +98,11 @@ def poll(config: Config, endpoint: str | None) -> None:
         click.echo(f"warning: {warning}", err=True)
 
 
-def do_poll(config: Config, db, endpoint: str | None) -> polling.PollResult:
+def do_poll(config: Config, db, endpoint: str | None) -> PollResult:
     """One poll with a progress bar on a terminal; a failure is a clear error, exit 1."""
+    from . import poll as polling
+    from .hub import PollError
+
     url = config.endpoint(endpoint)
     with tqdm(unit="page", disable=not sys.stderr.isatty(), leave=False) as bar:
         def on_page(org: str, page: int, count: int) -> None:
@@ -131,7 +140,9 @@ def rebuild(config: Config) -> None:
         lineupwatch rebuild
     """
     with locked_db(config) as db:
-        count = polling.rebuild(config, db)
+        from .poll import rebuild as rebuild_tables
+
+        count = rebuild_tables(config, db)
         repos = db["repos"].count
     click.echo(f"rebuilt from {count} polls: {repos} repos")
 
@@ -211,6 +222,8 @@ def run(config: Config, as_of: datetime | None, endpoint: str | None) -> None:
     Example:
         lineupwatch run --config /etc/lineupwatch/lineupwatch.toml
     """
+    from . import jobs
+
     try:
         result = jobs.run_job(config, endpoint=config.endpoint(endpoint), now=utc_now,
                               as_of=as_of.date() if as_of else None)
@@ -292,6 +305,7 @@ def schedule(config: Config) -> None:
     for noisy in ("apscheduler", "httpx", "httpx2", "httpcore"):  # one line per request is not a run log
         logging.getLogger(noisy).setLevel(logging.WARNING)
     log = logging.getLogger("lineupwatch.schedule")
+    from . import jobs
 
     def job() -> bool:
         result = jobs.run_job(config, endpoint=config.endpoint(), now=utc_now)

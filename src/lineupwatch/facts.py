@@ -92,11 +92,17 @@ def _repo(row: dict, observed: dict, removed: bool) -> Repo:
     )
 
 
+_LATEST_OBSERVATION = """SELECT {columns} FROM repos AS r JOIN observations AS o ON o.id = (
+    SELECT id FROM observations WHERE repo_id = r.repo_id AND poll_id <= ? ORDER BY poll_id DESC, id DESC LIMIT 1)"""
+
+
 def _state_at(db: Database, poll_id: int | None) -> dict[str, dict]:
     """Each repo's latest observation as of a poll (observations are written only on change)."""
     if poll_id is None:
         return {}
-    sql = "SELECT * FROM observations WHERE id IN (SELECT max(id) FROM observations WHERE poll_id <= ? GROUP BY repo_id)"
+    # One index seek per repo on (repo_id, poll_id): the cost follows the number of repos, not the
+    # length of the history (a GROUP BY over every earlier observation grew with each poll).
+    sql = _LATEST_OBSERVATION.format(columns="o.*")
     return {row["repo_id"]: row for row in db.execute_returning_dicts(sql, [poll_id])}
 
 
@@ -110,5 +116,10 @@ def _trend(db: Database, ok_polls: list[Poll]) -> list[tuple[str, dict]]:
         return []
     step = max(1, -(-len(ok_polls) // TREND_POINTS))
     sampled = ok_polls[::-1][::step][::-1]
-    return [(p.started_at[:10], {repo_id: (row["downloads"], row["children_model_count"])
-                                 for repo_id, row in _state_at(db, p.id).items()}) for p in sampled]
+    return [(p.started_at[:10], _counters_at(db, p.id)) for p in sampled]
+
+
+def _counters_at(db: Database, poll_id: int) -> dict[str, tuple[int | None, int | None]]:
+    """Downloads and child counts as of a poll: the trend needs only these, as plain tuples."""
+    rows = db.execute(_LATEST_OBSERVATION.format(columns="o.repo_id, o.downloads, o.children_model_count"), [poll_id])
+    return {repo_id: (downloads, children) for repo_id, downloads, children in rows}

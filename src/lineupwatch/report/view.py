@@ -24,7 +24,7 @@ ANSWERS = {
     ("small-models", "supported"): "No: {family} has stopped releasing small models.",
     ("small-models", "open"): "Not settled yet: no new small {family} model since the baseline, too early to call.",
     ("open-weights", "refuted"): "{family} keeps releasing open weights at its old pace or faster.",
-    ("open-weights", "supported"): "{family}'s open-weight releases are slowing or closing.",
+    ("open-weights", "supported"): "Fewer: {family} publishes open weights less often, or under tighter terms.",
     ("open-weights", "open"): "Not settled yet: {family}'s open-weight cadence is not clearly up or down.",
 }
 DEFINITIONS = {
