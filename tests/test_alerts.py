@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -52,6 +54,12 @@ def test_first_run_sends_one_welcome_digest_then_nothing(tmp_path: Path, hub: Re
     assert len(sink.messages) == 1
     db = store.open_db(load_config(config_path).database_path)
     assert db["notifications"].count == 1 and db["alert_state"].count > 10
+
+    run_cli("report", "--config", str(config_path))  # the week's report says what subscribers were told
+    week = json.loads(next((tmp_path / "reports").glob("*-W*.json")).read_text())
+    assert [(a["rule"], a["sent"], a["subject"]) for a in week["alerts"]] == [
+        ("welcome", 1, message["Subject"].removeprefix("[lineupwatch] "))]
+    assert "Alerts mailed this week" in next((tmp_path / "reports").glob("*-W*.html")).read_text()
 
 
 def test_smtp_outage_keeps_the_alert_pending_and_the_next_run_sends_it_once(

@@ -13,11 +13,19 @@ from .facts import load_facts
 from .report.render import write_report
 
 
-def write_weekly_report(config: Config, db: Database, as_of: date, out_dir: Path,
-                        alerts: list[dict] | None = None) -> dict[str, Path]:
+def write_weekly_report(config: Config, db: Database, as_of: date, out_dir: Path) -> dict[str, Path]:
     """The report of the ISO week of `as_of`, computed from what the database knew that day."""
-    report = build_report(load_facts(db, as_of), config, alerts)
+    report = build_report(load_facts(db, as_of), config, alerts_of_week(db, as_of))
     return write_report(report, out_dir)
+
+
+def alerts_of_week(db: Database, as_of: date) -> list[dict]:
+    """The alert mails logged from the Monday of `as_of`'s week to the end of that day, so a
+    reader of the report sees what subscribers were told."""
+    monday = as_of - timedelta(days=as_of.weekday())
+    return list(db.query(
+        "SELECT rule, severity, state, subject, created_at, sent_at IS NOT NULL AS sent FROM notifications "
+        "WHERE substr(created_at, 1, 10) BETWEEN ? AND ? ORDER BY id", [monday.isoformat(), as_of.isoformat()]))
 
 
 def week_ends(start: date, end: date) -> list[date]:
