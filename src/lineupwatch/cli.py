@@ -327,9 +327,12 @@ def demo(out_dir: Path, as_of: datetime | None) -> None:
     Example:
         lineupwatch demo --out demo-out
     """
-    from .demo import run_demo
+    from .demo import DemoFailed, run_demo
 
-    html = run_demo(out_dir, _day(as_of), echo=click.echo)
+    try:
+        html = run_demo(out_dir, _day(as_of), echo=click.echo)
+    except DemoFailed as err:
+        raise click.ClickException(str(err)) from None
     click.echo(f"\nThe report: {html}")
 
 

@@ -20,6 +20,10 @@ def demo_config(out_dir: Path) -> Config:
     return dataclasses.replace(base, storage=storage, mail=dataclasses.replace(base.mail, enabled=False))
 
 
+class DemoFailed(RuntimeError):
+    """The demo could not poll its own loopback Hub: a broken install or an exhausted port range."""
+
+
 def run_demo(out_dir: Path, as_of: date, echo: Callable[[str], None]) -> Path:
     config = demo_config(out_dir)
     models = load_state(bundled_state_path())
@@ -27,7 +31,7 @@ def run_demo(out_dir: Path, as_of: date, echo: Callable[[str], None]) -> Path:
         echo(f"replay Hub: {len(models)} repos (the bundled state of 2026-11-22) at {hub.url}")
         result = jobs.run_job(config, endpoint=hub.url, now=lambda: datetime.now(timezone.utc), as_of=as_of)
     if result.poll_error:
-        raise RuntimeError(result.poll_error)
+        raise DemoFailed(f"the demo's poll of the bundled replay Hub failed: {result.poll_error}")
     echo(f"poll: {result.poll.repo_count} repos in {result.poll.listing_requests} listing requests")
     db = store.open_db(config.database_path)
     try:
