@@ -59,7 +59,7 @@ def test_first_run_sends_one_welcome_digest_then_nothing(tmp_path: Path, hub: Re
     week = json.loads(next((tmp_path / "reports").glob("*-W*.json")).read_text())
     assert [(a["rule"], a["sent"], a["subject"]) for a in week["alerts"]] == [
         ("welcome", 1, message["Subject"].removeprefix("[lineupwatch] "))]
-    assert "Alerts mailed this week" in next((tmp_path / "reports").glob("*-W*.html")).read_text()
+    assert "Alerts this week" in next((tmp_path / "reports").glob("*-W*.html")).read_text()
 
 
 def test_smtp_outage_keeps_the_alert_pending_and_the_next_run_sends_it_once(

@@ -20,11 +20,11 @@ def write_weekly_report(config: Config, db: Database, as_of: date, out_dir: Path
 
 
 def alerts_of_week(db: Database, as_of: date) -> list[dict]:
-    """The alert mails logged from the Monday of `as_of`'s week to the end of that day, so a
+    """The alerts logged from the Monday of `as_of`'s week to the end of that day, so a
     reader of the report sees what subscribers were told."""
     monday = as_of - timedelta(days=as_of.weekday())
     return list(db.query(
-        "SELECT rule, severity, state, subject, created_at, sent_at IS NOT NULL AS sent FROM notifications "
+        "SELECT rule, severity, state, subject, created_at, message_id IS NOT NULL AS sent FROM notifications "
         "WHERE substr(created_at, 1, 10) BETWEEN ? AND ? ORDER BY id", [monday.isoformat(), as_of.isoformat()]))
 
 
