@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import bundled_models, mail_config, run_cli, write_config
+from conftest import MailSink, _free_port, bundled_models, mail_config, run_cli, write_config
 from lineupwatch import store
 from lineupwatch.alerts.dedup import Reason, decide
 from lineupwatch.alerts.mailer import one_line
@@ -220,3 +220,36 @@ def test_licence_gating_and_removal_rules(tmp_path: Path) -> None:
     assert ("licence_or_gating", (("kind", "gating_changed"), ("new", "auto"), ("repo", "Qwen/Qwen3-4B"))) in found
     assert ("repos_removed", (("repo", "Qwen/Qwen2-0.5B"),)) in found
     assert not any(rule == "licence_or_gating" and dict(labels)["repo"] != "Qwen/Qwen3-4B" for rule, labels in found)
+
+
+def test_mail_accepted_before_a_failing_quit_is_not_sent_again(tmp_path: Path, hub: ReplayHub) -> None:
+    """The server takes the message, then answers QUIT with an error: the alert is delivered, so it
+    must be marked sent (a retry would mail it twice)."""
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import SMTP
+
+    class RudeQuit(SMTP):
+        async def smtp_QUIT(self, arg: str) -> None:  # noqa: N802 (aiosmtpd's command hook)
+            await self.push("554 5.3.0 synthetic failure at QUIT")
+            self.transport.close()
+
+    class RudeController(Controller):
+        def factory(self) -> SMTP:
+            return RudeQuit(self.handler)
+
+    sink = MailSink()
+    port = _free_port()
+    controller = RudeController(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        config_path = write_config(tmp_path, hub.url, mail_config(port))
+        run_cli("poll", "--config", str(config_path))
+        first = run_cli("alerts", "--config", str(config_path))  # delivered: a failed goodbye is no failure
+        assert "1 sent" in first.output
+        second = run_cli("alerts", "--config", str(config_path))
+        assert "0 new" in second.output
+    finally:
+        controller.stop()
+    assert len(sink.messages) == 1
+    db = store.open_db(load_config(config_path).database_path)
+    assert db["notifications"].count_where("sent_at IS NULL") == 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from email.message import EmailMessage
 
 from sqlite_utils import Database
 
@@ -123,8 +124,13 @@ def _deliver(db: Database, config: Config, run: AlertRun, stamp: str, week: str)
         (config.reports_path / f"{week}.html").resolve())
     for group in groups:
         message = mailer.compose(group, config.mail, link)
+
+        def sent(accepted: EmailMessage, group: list[mailer.Notice] = group) -> None:
+            _mark(db, group, stamp, accepted["Message-ID"], None)
+            run.sent += len(group)
+
         try:
-            mailer.send([message], config.mail)
+            mailer.send([message], config.mail, on_sent=sent)
         except mailer.MailError as err:
             with db.atomic():
                 for notice in pending_notices(db):
@@ -133,8 +139,6 @@ def _deliver(db: Database, config: Config, run: AlertRun, stamp: str, week: str)
             run.error = str(err)
             run.pending = len(pending_notices(db))
             return
-        _mark(db, group, stamp, message["Message-ID"], None)
-        run.sent += len(group)
 
 
 def _mark(db: Database, notices: list[mailer.Notice], stamp: str, message_id: str | None, note: str | None) -> None:

@@ -12,6 +12,7 @@ import os
 import re
 import smtplib
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate
@@ -96,29 +97,42 @@ def smtp_password(settings: MailSettings) -> str | None:
     return os.environ.get(settings.password_env) or None
 
 
-def send(messages: list[EmailMessage], settings: MailSettings) -> None:
-    """Send every message over one SMTP session; any failure raises MailError (no password in it)."""
+def send(messages: list[EmailMessage], settings: MailSettings,
+         on_sent: Callable[[EmailMessage], None] | None = None) -> None:
+    """Send every message over one SMTP session; any failure raises MailError (no password in it).
+
+    `on_sent` runs as soon as the server has accepted a message, and a failed goodbye (QUIT) after
+    every message was accepted is no failure: an accepted mail must never stay pending and go out
+    a second time."""
     password = smtp_password(settings)
     where = f"{settings.host}:{settings.port} ({settings.security})"
+    client: smtplib.SMTP | None = None
     try:
         context = ssl.create_default_context()
         if settings.security == "tls":
             client = smtplib.SMTP_SSL(settings.host, settings.port, timeout=settings.timeout_s, context=context)
         else:
             client = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout_s)
-        with client:
-            if settings.security == "starttls":
-                client.starttls(context=context)
-            if settings.username:
-                if password is None:
-                    raise MailError(f"mail.username is set but no password: set ${settings.password_env} "
-                                    "or mail.password_file")
-                client.login(settings.username, password)
-            for message in messages:
-                client.send_message(message)
+        if settings.security == "starttls":
+            client.starttls(context=context)
+        if settings.username:
+            if password is None:
+                raise MailError(f"mail.username is set but no password: set ${settings.password_env} "
+                                "or mail.password_file")
+            client.login(settings.username, password)
+        for message in messages:
+            client.send_message(message)
+            if on_sent is not None:
+                on_sent(message)
     except (smtplib.SMTPException, OSError) as err:
+        if client is not None:
+            client.close()
         raise MailError(f"cannot send mail via {where}: {_safe(err, password)}; "
                         "the alerts stay pending and the next run sends them") from None
+    try:
+        client.quit()
+    except (smtplib.SMTPException, OSError):
+        client.close()
 
 
 def _safe(err: Exception, password: str | None) -> str:
