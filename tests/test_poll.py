@@ -218,3 +218,15 @@ def test_database_of_an_older_schema_upgrades_itself_and_keeps_its_polls(hub: Re
     assert [(p["id"], p["status"], p["error"]) for p in db["polls"].rows] == [
         (1, "failed", "an old failure"), (2, "ok", None)]
     assert db["repos"].count > 600
+
+
+def test_a_file_that_is_not_a_database_is_a_clear_error_and_stays_as_it_was(hub: ReplayHub, config_path: Path) -> None:
+    path = load_config(config_path).database_path
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"these are not the bytes of an SQLite database" * 100)
+    before = path.read_bytes()
+    for command in ("poll", "run"):
+        result = run_cli(command, "--config", str(config_path), ok=False)
+        assert result.exit_code == 1
+        assert f"database {path}: file is not a database. Nothing of this run was stored" in result.output
+    assert path.read_bytes() == before

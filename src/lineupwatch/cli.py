@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import sqlite3
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -60,10 +61,23 @@ def config_option(command: Callable) -> Callable:
 
 
 @contextmanager
+def database_errors(config: Config) -> Iterator[None]:
+    """A broken, locked or full database is a one-line error, not a traceback; SQLite has rolled
+    back the transaction that failed, so the file holds what the last complete write left."""
+    try:
+        yield
+    except sqlite3.DatabaseError as err:
+        raise click.ClickException(
+            f"database {config.database_path}: {err}. Nothing of this run was stored; check the file and the "
+            "disk (a damaged file can be moved away: `lineupwatch rebuild` cannot help without its raw archive)."
+        ) from None
+
+
+@contextmanager
 def locked_db(config: Config) -> Iterator:
     """The run lock, then the database: a second run leaves the database untouched."""
     try:
-        with run_lock(config.database_path):
+        with run_lock(config.database_path), database_errors(config):
             db = store.open_db(config.database_path)
             try:
                 yield db
@@ -225,8 +239,9 @@ def run(config: Config, as_of: datetime | None, endpoint: str | None) -> None:
     from . import jobs
 
     try:
-        result = jobs.run_job(config, endpoint=config.endpoint(endpoint), now=utc_now,
-                              as_of=as_of.date() if as_of else None)
+        with database_errors(config):
+            result = jobs.run_job(config, endpoint=config.endpoint(endpoint), now=utc_now,
+                                  as_of=as_of.date() if as_of else None)
     except LockBusy as err:
         raise click.ClickException(str(err)) from None
     _echo_job(result)
