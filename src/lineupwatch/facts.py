@@ -60,7 +60,9 @@ class Facts:
     backfilled: bool = False
 
 
-def load_facts(db: Database, as_of: date) -> Facts:
+def load_facts(db: Database, as_of: date, trend_family: str | None = None) -> Facts:
+    """`trend_family`: the family whose adoption trend the report charts (the trend re-reads the
+    state at up to TREND_POINTS polls, so it is read only when asked, for one family)."""
     day = as_of.isoformat()
     polls = [Poll(*row) for row in db.execute(
         "SELECT id, started_at, status, error FROM polls WHERE substr(started_at, 1, 10) <= ? ORDER BY id", [day])]
@@ -77,7 +79,8 @@ def load_facts(db: Database, as_of: date) -> Facts:
         repos.append(_repo(row, observed, removed))
     events = db.execute_returning_dicts(
         "SELECT * FROM events WHERE substr(at, 1, 10) <= ? AND kind != 'added' ORDER BY id", [day])
-    return Facts(as_of, repos, polls, events, _trend(db, ok_polls), backfilled=last_poll is None)
+    trend = _trend(db, ok_polls, trend_family) if trend_family else []
+    return Facts(as_of, repos, polls, events, trend, backfilled=last_poll is None)
 
 
 def _repo(row: dict, observed: dict, removed: bool) -> Repo:
@@ -92,6 +95,8 @@ def _repo(row: dict, observed: dict, removed: bool) -> Repo:
     )
 
 
+# Each repo's latest observation as of a poll: one index seek per repo on (repo_id, poll_id), so
+# the cost follows the number of repos, not the length of the history.
 _LATEST_OBSERVATION = """SELECT {columns} FROM repos AS r JOIN observations AS o ON o.id = (
     SELECT id FROM observations WHERE repo_id = r.repo_id AND poll_id <= ? ORDER BY poll_id DESC, id DESC LIMIT 1)"""
 
@@ -100,8 +105,6 @@ def _state_at(db: Database, poll_id: int | None) -> dict[str, dict]:
     """Each repo's latest observation as of a poll (observations are written only on change)."""
     if poll_id is None:
         return {}
-    # One index seek per repo on (repo_id, poll_id): the cost follows the number of repos, not the
-    # length of the history (a GROUP BY over every earlier observation grew with each poll).
     sql = _LATEST_OBSERVATION.format(columns="o.*")
     return {row["repo_id"]: row for row in db.execute_returning_dicts(sql, [poll_id])}
 
@@ -111,15 +114,15 @@ def _first_observation(db: Database, repo_id: str) -> dict | None:
     return rows[0] if rows else None
 
 
-def _trend(db: Database, ok_polls: list[Poll]) -> list[tuple[str, dict]]:
+def _trend(db: Database, ok_polls: list[Poll], family: str) -> list[tuple[str, dict]]:
     if not ok_polls:
         return []
     step = max(1, -(-len(ok_polls) // TREND_POINTS))
     sampled = ok_polls[::-1][::step][::-1]
-    return [(p.started_at[:10], _counters_at(db, p.id)) for p in sampled]
+    return [(p.started_at[:10], _counters_at(db, p.id, family)) for p in sampled]
 
 
-def _counters_at(db: Database, poll_id: int) -> dict[str, tuple[int | None, int | None]]:
-    """Downloads and child counts as of a poll: the trend needs only these, as plain tuples."""
-    rows = db.execute(_LATEST_OBSERVATION.format(columns="o.repo_id, o.downloads, o.children_model_count"), [poll_id])
-    return {repo_id: (downloads, children) for repo_id, downloads, children in rows}
+def _counters_at(db: Database, poll_id: int, family: str) -> dict[str, tuple[int | None, int | None]]:
+    """One family's downloads and child counts as of a poll, as plain tuples: all a trend needs."""
+    sql = _LATEST_OBSERVATION.format(columns="o.repo_id, o.downloads, o.children_model_count") + " WHERE r.family = ?"
+    return {repo_id: (downloads, children) for repo_id, downloads, children in db.execute(sql, [poll_id, family])}

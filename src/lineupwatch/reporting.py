@@ -15,7 +15,7 @@ from .report.render import write_report
 
 def write_weekly_report(config: Config, db: Database, as_of: date, out_dir: Path) -> dict[str, Path]:
     """The report of the ISO week of `as_of`, computed from what the database knew that day."""
-    report = build_report(load_facts(db, as_of), config, alerts_of_week(db, as_of))
+    report = build_report(load_facts(db, as_of, trend_family=config.watch[0]), config, alerts_of_week(db, as_of))
     return write_report(report, out_dir)
 
 

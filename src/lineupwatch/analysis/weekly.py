@@ -69,16 +69,14 @@ def new_this_week(repos: list[Repo], entries: list[Entry], as_of: date, config: 
 
 def indicators(facts: Facts, entries: list[Entry], family: str, families: list[str]) -> dict:
     """Adoption of small versus larger entries: 30-day downloads of every repo of an entry
-    (copies included) and child-model counts, at each sampled poll."""
+    (copies included) and child-model counts; the primary family at each sampled poll, every
+    family at the latest."""
     size_of = {repo_id: e.small for e in entries if e.counted for repo_id in e.repos}
     family_of = {repo_id: e.family for e in entries for repo_id in e.repos}
-    points = []
-    for day, state in facts.trend:
-        totals = _totals(state, size_of, family_of, family)
-        points.append({"date": day, **totals})
-    latest_state = facts.trend[-1][1] if facts.trend else {}
+    points = [{"date": day, **_totals(state, size_of, family_of, family)} for day, state in facts.trend]
+    latest = {r.repo_id: (r.downloads, r.children_model_count) for r in facts.repos}
     present = set(family_of.values())
-    by_family = {f: _totals(latest_state, size_of, family_of, f) for f in families if f in present}
+    by_family = {f: _totals(latest, size_of, family_of, f) for f in families if f in present}
     return {"family": family, "points": points, "by_family": by_family}
 
 
