@@ -45,7 +45,8 @@ NAMED_PARENTS = {
     "Qwen/Qwen-Image-2.1-PE-T2I": "Qwen/Qwen3.5-9B",
 }
 _QUANT_SUFFIX = re.compile(r"-(GPTQ-Int[48]|AWQ|FP8|GGUF|MLX(?:-\w+)?|Int[48]|hf)$", re.IGNORECASE)
-_HUB_FIGURE = re.compile(r"HF (?:shows|displays|counts|card|widget shows)?\s*~?(\d+(?:\.\d+)?)([BM])\b")
+_HUB_FIGURE = re.compile(r"HF (?:shows|displays|counts|card|widget shows|safetensors total)?\s*~?(\d+(?:\.\d+)?)([BM])\b")
+_FIGURE_PER_SIZE = re.compile(r"(\d+(?:\.\d+)?)([BM]) \((\d+(?:\.\d+)?)B\)")
 _DOWNLOADS = re.compile(r"(\d+(?:\.\d+)?)([kM]) downloads last month")
 _LIKES = re.compile(r"(\d+(?:\.\d+)?)(k?) likes")
 _BUILT_ON = re.compile(r"(?:built on|fine-tune of|tune of|on top of|converted from) ([A-Za-z][\w.-]*\d[\w.-]*)")
@@ -93,11 +94,19 @@ def hub_total(row: dict) -> tuple[int | None, str]:
     """The parameter count the Hub shows for an original: the figure the notes quote, else nominal."""
     if not row["params_total_b"]:
         return None, "none"
+    nominal = float(row["params_total_b"]) * 1e9
     figure = _HUB_FIGURE.search(row["notes"])
-    if figure and not row["repo_id"].endswith(("-0.6B", "-0.6B-hf")):  # one note quotes two repos
+    # One note quotes two repos: "HF shows 2B (1.7B) / 0.9B (0.6B)": take the figure of this size.
+    per_size = {float(size): (number, unit) for number, unit, size in _FIGURE_PER_SIZE.findall(row["notes"])}
+    if per_size:
+        figure = None
+        if (quoted := per_size.get(float(row["params_total_b"]))) is not None:
+            return int(float(quoted[0]) * (1e9 if quoted[1] == "B" else 1e6)), "notes"
+    if figure:
         value = float(figure.group(1)) * (1e9 if figure.group(2) == "B" else 1e6)
-        return int(value), "notes"
-    return int(float(row["params_total_b"]) * 1e9), "nominal"
+        if 0.5 * nominal <= value <= 4 * nominal:  # else it counts something else ("HF card 6.5B": active)
+            return int(value), "notes"
+    return int(nominal), "nominal"
 
 
 def counters(row: dict, quantized: bool, created: str) -> dict:
@@ -219,7 +228,8 @@ def peer_rows() -> tuple[list[dict], list[dict], list[str]]:
         kept.append(row)
     ids = {row["repo_id"].lower() for row in kept}
     for row in kept:
-        for sibling in re.findall(rf"\b{re.escape(row['org'])}/[\w.-]*\w", row["notes"]):
+        shared = [clause for clause in row["notes"].split(";") if re.search(r"\bshares? row", clause)]
+        for sibling in re.findall(rf"\b{re.escape(row['org'])}/[\w.-]*\w", ";".join(shared)):
             if sibling.lower() not in ids:
                 ids.add(sibling.lower())
                 siblings.append({**row, "repo_id": sibling, "notes": f"sibling named in the notes of {row['repo_id']}"})

@@ -58,3 +58,11 @@ def test_made_up_values_are_declared() -> None:
     readme = (ROOT / "src" / "lineupwatch" / "data" / "README.md").read_text(encoding="utf-8")
     assert "**Downloads (last 30 days and all time), likes and `childrenModelCount` are invented**" in readme
     assert all(isinstance(model["downloads"], int) and "childrenModelCount" in model for model in bundled_models())
+
+
+def test_notes_figures_that_count_something_else_are_not_hub_totals() -> None:
+    models = {model["id"]: model for model in bundled_models()}
+    assert models["mistralai/Mistral-Small-4-119B-2603"]["safetensors"]["total"] == 119_000_000_000  # not "6.5B" active
+    assert models["Qwen/Qwen3-ASR-0.6B"]["safetensors"]["total"] == 900_000_000  # "2B (1.7B) / 0.9B (0.6B)"
+    assert models["Qwen/Qwen3-ASR-1.7B"]["safetensors"]["total"] == 2_000_000_000
+    assert "mistralai/Mistral-Medium-3.5" not in models  # an alternative spelling in a note, not a sibling

@@ -177,7 +177,7 @@ DEFAULT_FAMILIES: dict[str, Family] = {
         Family("Qwen", ("Qwen",), "", r"(?P<generation>Qwen\d+(?:\.\d+)?|Qwen(?=-)|QwQ|QVQ)"),
         Family("Llama", ("meta-llama",), "llama", r"(?P<generation>Llama-?\d+(?:\.\d+)?)"),
         Family("Gemma", ("google",), "gemma", r"(?P<generation>gemma-?\d+n?)"),
-        Family("Mistral", ("mistralai",), "", r"(?P<generation>(?:Mistral|Ministral|Magistral|Devstral|Voxtral|Codestral|Pixtral|Mixtral)(?:-(?:Small|Medium|Large))?(?:-\d+(?:\.\d+)?(?=-))?)"),
+        Family("Mistral", ("mistralai",), "", r"(?P<generation>(?:Mistral|Ministral|Magistral|Devstral|Voxtral|Codestral|Pixtral|Mixtral)(?:-(?:Small|Medium|Large))?(?:-\d+(?:\.\d+)?(?=-|$))?)"),
         Family("DeepSeek", ("deepseek-ai",), "", r"(?P<generation>DeepSeek-(?:V\d+(?:\.\d+)?|R\d+|OCR(?:-\d+)?|Prover-V\d+|Math-V\d+|Coder-V\d+|VL\d*|Janus\S*|[A-Za-z]+))"),
         Family("Phi", ("microsoft",), r"phi", r"(?P<generation>Phi-\d+(?:\.\d+)?)"),
         Family("gpt-oss", ("openai",), "gpt-oss", r"(?P<generation>gpt-oss)"),
