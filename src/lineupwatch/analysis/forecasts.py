@@ -84,7 +84,7 @@ def small_models(family: str, entries: list[Entry], events: list[dict], config: 
     over_gap = p90 is not None and since_last > p90
     head = f"{family} has released no new small model since {last_small.released} ({since_last} days"
     if complete and over_gap:
-        summary = (f"{head}, above its p{settings.gap_percentile:g} gap of {_round(p90)} days); "
+        summary = (f"{head}, above its p{settings.gap_percentile:g} gap of {_round(p90):g} days); "
                    f"{', '.join(complete)} came without one.")
         return ForecastResult("small-models", family, Verdict.SUPPORTED, _with_derivatives(summary, derivatives),
                               evidence, values, details)
@@ -96,7 +96,7 @@ def small_models(family: str, entries: list[Entry], events: list[dict], config: 
     if p90 is None:
         waiting.append("too few small releases to judge the gap")
     elif not over_gap:
-        waiting.append(f"{round(p90 - since_last)} more days to pass its p{settings.gap_percentile:g} gap of {_round(p90)} days")
+        waiting.append(f"{round(p90 - since_last)} more days to pass its p{settings.gap_percentile:g} gap of {_round(p90):g} days")
     summary = f"{head}); open: {'; '.join(waiting)}."
     return ForecastResult("small-models", family, Verdict.OPEN, _with_derivatives(summary, derivatives), evidence, values, details)
 
