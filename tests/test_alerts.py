@@ -253,3 +253,29 @@ def test_mail_accepted_before_a_failing_quit_is_not_sent_again(tmp_path: Path, h
     assert len(sink.messages) == 1
     db = store.open_db(load_config(config_path).database_path)
     assert db["notifications"].count_where("sent_at IS NULL") == 0
+
+
+def test_failed_polls_before_the_first_success_alert_the_monitor_only_then_one_welcome(
+        tmp_path: Path, hub: ReplayHub, smtp) -> None:
+    """A new install whose first polls fail: the admin hears about the failures (not about verdicts
+    computed on an empty database), and the first successful poll still brings one welcome digest."""
+    sink, port = smtp
+    extra = mail_config(port) + "\n[alerts]\nfailed_polls_in_a_row = 2"
+    write_config(tmp_path, "http://127.0.0.1:9", extra, max_retries=0)
+    config_path = tmp_path / "lineupwatch.toml"
+    for _ in range(2):
+        run_cli("run", "--config", str(config_path), ok=False)
+    failures = [m["Subject"] for _, m, _ in sink.messages]
+    assert failures == ["[lineupwatch] lineupwatch: no successful poll ever",
+                        "[lineupwatch] lineupwatch: the last 2 polls failed"]
+    db = store.open_db(load_config(config_path).database_path)
+    assert {row["rule"] for row in db["alert_state"].rows} == {"monitor_health"}
+    assert not (tmp_path / "reports").exists()  # no report computed from an empty database
+    refused = run_cli("report", "--config", str(config_path), ok=False)
+    assert refused.exit_code == 1 and "no successful poll in" in refused.output
+
+    write_config(tmp_path, hub.url, extra)  # the Hub is reachable now
+    run_cli("run", "--config", str(config_path))
+    run_cli("run", "--config", str(config_path))
+    subjects = [m["Subject"] for _, m, _ in sink.messages][len(failures):]
+    assert len(subjects) == 1 and subjects[0].startswith("[lineupwatch] watching 14 families;")

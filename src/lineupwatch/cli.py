@@ -214,6 +214,9 @@ def report(config: Config, as_of: datetime | None, out_dir: Path | None, since_b
     """
     out = out_dir or config.reports_path
     with locked_db(config) as db:
+        if not store.ok_poll_ids(db):
+            raise click.ClickException(f"no successful poll in {config.database_path} yet, so nothing to report: "
+                                       "run `lineupwatch poll` first. No report written.")
         if since_baseline:
             written = reporting.backfill(config, db, _day(as_of), out)
         else:

@@ -45,7 +45,7 @@ def run_job(config: Config, *, endpoint: str, now: Callable[[], datetime], as_of
                 result.poll_error = str(err)
             today = as_of or now().date()
             due = as_of or reporting.due_week_end(config.reports_path, today)
-            if due is not None:
+            if due is not None and store.ok_poll_ids(db):  # no report on an empty database
                 result.reports.append(reporting.write_weekly_report(config, db, due, config.reports_path))
             result.alerts = run_alerts(config, db, as_of=today, now=now(), dry_run=dry_run_alerts)
         finally:

@@ -22,6 +22,9 @@ from . import mailer
 from .dedup import RESOLVED, Reason, decide
 from .rules import Alert, AlertContext, evaluate_rules
 
+WELCOME_RULE = "welcome"
+
+
 @dataclass
 class AlertRun:
     firing: int = 0
@@ -41,7 +44,13 @@ def run_alerts(config: Config, db: Database, *, as_of: date, now: datetime, dry_
     entries, forecasts = analyse(facts, config)
     current = {a.fingerprint: a for a in evaluate_rules(AlertContext(facts, entries, forecasts, now), config)}
     known = {row["fingerprint"]: row for row in db["alert_state"].rows}
-    run = AlertRun(firing=len(current), first_run=not known and not db["notifications"].count)
+    # The first run that can judge the release pattern (a poll succeeded, no pattern state is known
+    # yet) records every condition and sends one welcome digest; monitor alerts from failed polls
+    # before it do not make it a later run, which would mail every existing condition one by one.
+    polled = any(poll.status == "ok" for poll in facts.polls)
+    judged_before = any(row["rule"] != "monitor_health" for row in known.values())
+    welcomed = db["notifications"].count_where("rule = ?", [WELCOME_RULE]) > 0
+    run = AlertRun(firing=len(current), first_run=polled and not judged_before and not welcomed)
     stamp = now.isoformat(timespec="seconds")
     changes = _plan(current, known)
     notices = _welcome(forecasts, config) if run.first_run else [
@@ -82,7 +91,7 @@ def _welcome(forecasts: list, config: Config) -> list[tuple[Alert, Reason]]:
     subject = f"watching {len(config.watch)} families; " + ", ".join(f"{f.family} {f.id} {f.verdict.value}" for f in primary)
     body = ("lineupwatch now watches these families. Current conditions are recorded as known; "
             "from now on you get one mail per change.")
-    return [(Alert("welcome", {}, "sent", "info", subject, body, lines), Reason.FIRST)]
+    return [(Alert(WELCOME_RULE, {}, "sent", "info", subject, body, lines), Reason.FIRST)]
 
 
 def _save_state(db: Database, alert: Alert, reason: Reason, stamp: str) -> None:

@@ -191,5 +191,8 @@ RULES: dict[str, Rule] = {
 
 
 def evaluate_rules(ctx: AlertContext, config: Config) -> list[Alert]:
-    """Every enabled rule's conditions; a rule is switched off by its config flag."""
-    return [alert for name, rule in RULES.items() if getattr(config.alerts, name) for alert in rule(ctx, config)]
+    """Every enabled rule's conditions; a rule is switched off by its config flag. Until a poll has
+    succeeded there is nothing to judge the release pattern on: only the monitor watches itself."""
+    polled = any(poll.status == "ok" for poll in ctx.facts.polls)
+    return [alert for name, rule in RULES.items()
+            if getattr(config.alerts, name) and (polled or name == "monitor_health") for alert in rule(ctx, config)]
