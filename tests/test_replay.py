@@ -14,6 +14,7 @@ from huggingface_hub import HfApi
 from huggingface_hub.errors import HfHubHTTPError, RepositoryNotFoundError
 from huggingface_hub.utils import http_backoff, parse_ratelimit_headers
 
+from lineupwatch.fixtures import bundled_state_path
 from lineupwatch.replay import Fault, ReplayHub, load_state, save_state
 
 
@@ -241,3 +242,31 @@ def test_state_files_round_trip(tmp_path: Path, name: str) -> None:
     first = (tmp_path / name).read_bytes()
     save_state(models, tmp_path / name)
     assert (tmp_path / name).read_bytes() == first  # same state, same bytes
+
+
+def test_replay_hub_command_serves_the_stock_client_configured_by_hf_endpoint(tmp_path: Path) -> None:
+    """`lineupwatch replay-hub` as a user starts it, and huggingface_hub pointed at it only by
+    HF_ENDPOINT (read when the client is imported, hence a fresh process)."""
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent / "src")}
+    server = subprocess.Popen([sys.executable, "-m", "lineupwatch", "replay-hub", "--port", str(port), "--page-size", "200"],
+                              env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        assert server.stdout.readline().startswith(f"replay Hub serving 668 repos at http://127.0.0.1:{port}")
+        client = ("from huggingface_hub import HfApi\n"
+                  "models = list(HfApi().list_models(author='Qwen', sort='createdAt', expand=['createdAt', 'safetensors']))\n"
+                  "print(len(models), models[-1].id, models[-1].safetensors.total)")
+        out = subprocess.run([sys.executable, "-c", client], env={**env, "HF_ENDPOINT": f"http://127.0.0.1:{port}"},
+                             capture_output=True, text=True, timeout=60, check=True).stdout.split()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    oldest = min((m for m in load_state(bundled_state_path()) if m["author"] == "Qwen"), key=lambda m: m["createdAt"])
+    assert out == ["469", oldest["id"], str(oldest["safetensors"]["total"])]  # every Qwen repo, newest first
