@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import sqlite_utils
 
 from conftest import bundled_models, run_cli, write_config
@@ -230,3 +231,24 @@ def test_a_file_that_is_not_a_database_is_a_clear_error_and_stays_as_it_was(hub:
         assert result.exit_code == 1
         assert f"database {path}: file is not a database. Nothing of this run was stored" in result.output
     assert path.read_bytes() == before
+
+
+def test_a_wrong_token_and_a_refused_org_name_the_cause(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """401 for a token the Hub does not know, 403 for an org it refuses: clear, and no token printed."""
+    with ReplayHub(bundled_models(), page_size=100, token="hf_synthetic_right") as hub:
+        config_path = write_config(tmp_path, hub.url, children_budget=0)
+        monkeypatch.setenv("HF_TOKEN", "hf_synthetic_wrong")
+        result = run_cli("poll", "--config", str(config_path), ok=False)
+        assert "poll of org 'Qwen' at " + hub.url + " failed: page 1: HTTP 401: authentication failed: " \
+               "check the token (hub.token_env)" in result.output
+        assert "hf_synthetic_wrong" not in result.output
+
+        monkeypatch.setenv("HF_TOKEN", "hf_synthetic_right")
+        hub.faults.append(Fault("forbidden", page=1, author="google"))
+        result = run_cli("poll", "--config", str(config_path), ok=False)
+        assert f"poll of org 'google' at {hub.url} failed: page 1: HTTP 403: access refused" in result.output
+
+        hub.faults.clear()
+        run_cli("poll", "--config", str(config_path))  # the right token
+    db = open_test_db(config_path)
+    assert [p["status"] for p in db["polls"].rows] == ["failed", "failed", "ok"]

@@ -39,7 +39,7 @@ SORT_FIELDS = {"createdAt": "createdAt", "lastModified": "lastModified", "downlo
 NUMERIC_FIELDS = frozenset({"downloads", "likes"})
 MAX_LIMIT = 1000
 RATE_QUOTA, RATE_WINDOW_S = 500, 300
-FAULT_KINDS = frozenset({"rate_limit", "error", "malformed", "drop", "hang"})
+FAULT_KINDS = frozenset({"rate_limit", "error", "forbidden", "malformed", "drop", "hang"})
 _INFO_PATH = re.compile(r"/api/models/([^/]+/[^/]+)(?:/revision/[^/]+)?")
 
 
@@ -66,7 +66,7 @@ def save_state(models: list[dict], path: str | Path) -> None:
 class Fault:
     """An injected failure, matched by listing page (1 = no cursor; 0 = model_info) and author."""
 
-    kind: str  # rate_limit (429), error (500), malformed (non-JSON 200), drop (no response), hang
+    kind: str  # rate_limit (429), error (500), forbidden (403), malformed (non-JSON 200), drop (no response), hang
     page: int = 1
     times: int | None = None  # how often it fires; None = every time
     author: str | None = None  # case-insensitive; for model_info, the repo's namespace
@@ -127,8 +127,10 @@ class ReplayHub:
     """
 
     def __init__(self, models: list[dict], *, page_size: int = 1000, latency_s: float = 0.0,
-                 faults: list[Fault] | None = None, host: str = "127.0.0.1", port: int = 0) -> None:
+                 faults: list[Fault] | None = None, host: str = "127.0.0.1", port: int = 0,
+                 token: str | None = None) -> None:
         self.page_size = page_size
+        self.token = token  # when set, a request carrying another bearer token gets 401, as on the Hub
         self.latency_s = latency_s
         self.faults: list[Fault] = list(faults or [])
         self.requests: list[RequestRecord] = []
@@ -288,7 +290,11 @@ def _handler_for(hub: ReplayHub) -> type[BaseHTTPRequestHandler]:
             remaining, reset = hub._count_request()
             hub._stopping.wait(hub.latency_s)  # a sleep that stop() cuts short
             fault = hub._take_fault(page, author) if split.path == "/api/models" or info else None
-            if fault is not None:
+            sent_token = self.headers.get("Authorization", "").removeprefix("Bearer ")
+            if hub.token is not None and sent_token and sent_token != hub.token:  # anonymous calls stay allowed
+                self._send(record, 401, {"error": "Invalid credentials in Authorization header"}, {},
+                           _rate_headers(remaining, reset))
+            elif fault is not None:
                 self._inject(fault, record, _rate_headers(remaining, reset))
             elif split.path == "/api/models":
                 base_url = f"http://{self.headers['Host']}" if self.headers.get("Host") else hub.url
@@ -304,6 +310,8 @@ def _handler_for(hub: ReplayHub) -> type[BaseHTTPRequestHandler]:
                 self._send(record, 429, {"error": "Too Many Requests"}, headers, {})
             elif fault.kind == "error":
                 self._send(record, 500, {"error": "Internal Error"}, {}, rate)
+            elif fault.kind == "forbidden":
+                self._send(record, 403, {"error": "Access to this resource is restricted"}, {}, rate)
             elif fault.kind == "malformed":
                 self._send(record, 200, b"<html><body>502 Bad Gateway</body></html>", {}, rate)
             else:  # drop, or hang until the hub stops; either way the socket closes with no response
