@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from ..config import SIZE_CLASS_NAMES
+from ..normalize import LINE_LABELS
 from .entries import Entry, family_entries
 
 
@@ -63,4 +64,4 @@ def lineup(entries: list[Entry], family: str, baseline: date) -> dict:
 def _size_point(entry: Entry) -> dict:
     return {"entry": entry.key, "size_label": entry.size_label, "params_total_b": entry.params_total_b,
             "params_active_b": entry.params_active_b, "size_class": entry.size_class,
-            "released": entry.released.isoformat(), "line": entry.line}
+            "released": entry.released.isoformat(), "line": LINE_LABELS.get(entry.line, entry.line)}

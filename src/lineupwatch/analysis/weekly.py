@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 from ..config import Config
 from ..facts import Facts, Repo
+from ..normalize import LINE_LABELS
 from .coverage import coverage_matrix, lineup, quarterly_counts
 from .entries import Entry, build_entries
 from .forecasts import ForecastResult, evaluate
@@ -117,7 +118,8 @@ def data_health(facts: Facts, config: Config) -> dict:
 
 
 def _entry_json(entry: Entry) -> dict:
-    return {"family": entry.family, "entry": entry.key, "generation": entry.generation, "line": entry.line,
+    return {"family": entry.family, "entry": entry.key, "generation": entry.generation,
+            "line": LINE_LABELS.get(entry.line, entry.line),
             "params_total_b": entry.params_total_b, "params_active_b": entry.params_active_b,
             "size_class": entry.size_class, "released": entry.released.isoformat(), "repos": list(entry.repos),
             "counted": entry.counted, "derivative_of": entry.derivative_of, "license": entry.license}
