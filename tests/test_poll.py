@@ -82,9 +82,9 @@ def test_unchanged_poll_costs_almost_nothing(hub: ReplayHub, tmp_path: Path) -> 
     config_path = write_config(tmp_path, hub.url, children_budget=1000)  # every child count in the first poll
     run_cli("poll", "--config", str(config_path))
     db = open_test_db(config_path)
-    blobs, observations = db["raw_blobs"].count, db["observations"].count
+    blobs, observations = db["raw_docs"].count, db["observations"].count
     run_cli("poll", "--config", str(config_path))
-    assert db["raw_blobs"].count == blobs
+    assert db["raw_docs"].count == blobs
     assert db["observations"].count == observations  # child counts are not re-fetched within a week
     assert db["events"].count_where("poll_id = 2") == 0
     assert db["polls"].get(2)["info_requests"] == 0
@@ -94,7 +94,7 @@ def test_page_two_failing_mid_poll_keeps_the_earlier_poll_and_removes_nothing(hu
     run_cli("poll", "--config", str(config_path))
     db = open_test_db(config_path)
     before = {t: list(store.dump_table(db, t)) for t in store.DERIVED_TABLES}
-    blobs = db["raw_blobs"].count
+    blobs = db["raw_docs"].count
     hub.faults.append(Fault("error", page=2, author="Qwen"))
 
     result = run_cli("poll", "--config", str(config_path), ok=False)
@@ -104,7 +104,7 @@ def test_page_two_failing_mid_poll_keeps_the_earlier_poll_and_removes_nothing(hu
     assert [(p["id"], p["status"]) for p in db["polls"].rows] == [(1, "ok"), (2, "failed")]
     assert "page 2" in db["polls"].get(2)["error"]
     assert {t: list(store.dump_table(db, t)) for t in store.DERIVED_TABLES} == before
-    assert db["raw_blobs"].count == blobs and db["raw_listings"].count_where("poll_id = 2") == 0
+    assert db["raw_docs"].count == blobs and db["raw_listings"].count_where("poll_id = 2") == 0
 
 
 def test_hub_that_never_answers_fails_within_the_deadline(tmp_path: Path, hub: ReplayHub) -> None:

@@ -14,6 +14,8 @@ from datetime import date
 
 from sqlite_utils import Database
 
+from .raw_archive import CounterReader
+
 # Points of the adoption trend: at most this many polls, spread evenly over the history.
 TREND_POINTS = 12
 
@@ -69,17 +71,20 @@ def load_facts(db: Database, as_of: date, trend_family: str | None = None) -> Fa
     ok_polls = [p for p in polls if p.status == "ok"]
     last_poll = ok_polls[-1].id if ok_polls else None
     state = _state_at(db, last_poll)
+    counters = CounterReader(db)
     repos = []
     for row in db.execute_returning_dicts(
             "SELECT * FROM repos WHERE substr(created_at, 1, 10) <= ? ORDER BY created_at, repo_id", [day]):
         observed = state.get(row["repo_id"]) or _first_observation(db, row["repo_id"])
         if observed is None:
             continue
+        seen_by = last_poll if row["repo_id"] in state else None
+        observed = {**observed, "downloads": (counters.as_of(seen_by, row) or {}).get("downloads")}
         removed = row["removed_at"] is not None and row["removed_at"][:10] <= day
         repos.append(_repo(row, observed, removed))
     events = db.execute_returning_dicts(
         "SELECT * FROM events WHERE substr(at, 1, 10) <= ? AND kind != 'added' ORDER BY id", [day])
-    trend = _trend(db, ok_polls, trend_family) if trend_family else []
+    trend = _trend(db, counters, ok_polls, trend_family) if trend_family else []
     return Facts(as_of, repos, polls, events, trend, backfilled=last_poll is None)
 
 
@@ -114,15 +119,20 @@ def _first_observation(db: Database, repo_id: str) -> dict | None:
     return rows[0] if rows else None
 
 
-def _trend(db: Database, ok_polls: list[Poll], family: str) -> list[tuple[str, dict]]:
+def _trend(db: Database, counters: CounterReader, ok_polls: list[Poll], family: str) -> list[tuple[str, dict]]:
+    """Sampled from the polls whose counters retention kept (every poll, unless thinned)."""
+    kept = set(counters.kept)
+    ok_polls = [p for p in ok_polls if p.id in kept]
     if not ok_polls:
         return []
     step = max(1, -(-len(ok_polls) // TREND_POINTS))
     sampled = ok_polls[::-1][::step][::-1]
-    return [(p.started_at[:10], _counters_at(db, p.id, family)) for p in sampled]
+    return [(p.started_at[:10], _counters_at(db, counters, p.id, family)) for p in sampled]
 
 
-def _counters_at(db: Database, poll_id: int, family: str) -> dict[str, tuple[int | None, int | None]]:
+def _counters_at(db: Database, counters: CounterReader, poll_id: int,
+                 family: str) -> dict[str, tuple[int | None, int | None]]:
     """One family's downloads and child counts as of a poll, as plain tuples: all a trend needs."""
-    sql = _LATEST_OBSERVATION.format(columns="o.repo_id, o.downloads, o.children_model_count") + " WHERE r.family = ?"
-    return {repo_id: (downloads, children) for repo_id, downloads, children in db.execute(sql, [poll_id, family])}
+    sql = _LATEST_OBSERVATION.format(columns="r.*, o.children_model_count AS observed_children") + " WHERE r.family = ?"
+    return {row["repo_id"]: ((counters.as_of(poll_id, row) or {}).get("downloads"), row["observed_children"])
+            for row in db.execute_returning_dicts(sql, [poll_id, family])}

@@ -76,15 +76,21 @@ def run_poll(config: Config, db: Database, *, endpoint: str, now: Clock,
 
 
 def rebuild(config: Config, db: Database) -> int:
-    """Re-derive repos, observations and events from the raw archive of every ok poll."""
+    """Re-derive repos, observations and events from the raw archive of every ok poll. Each poll
+    goes through the same derive step as a live poll, in memory; repos is written once at the end."""
     poll_ids = store.ok_poll_ids(db)
+    docs = store.DocCache(db)
+    known: dict[str, dict] = {}
     with db.atomic():
         store.clear_derived(db)
         for poll_id in poll_ids:
             started, orgs = db.execute("SELECT started_at, orgs FROM polls WHERE id = ?", [poll_id]).fetchone()
-            listings = store.load_listings(db, poll_id)
+            listings = store.load_listings(db, poll_id, docs)
             records = normalize_repos([m for org in json.loads(orgs) for m in listings.get(org, [])], config)
-            store.save_poll_records(db, poll_id, started, records, store.load_children(db, poll_id), listings.keys())
+            changes = store.derive_poll(known, poll_id, started, records, store.load_children(db, poll_id), listings.keys())
+            known.update((row["repo_id"], row) for row in changes.repo_rows)
+            store.write_history(db, changes)
+        store.write_repos(db, known.values())
     return len(poll_ids)
 
 

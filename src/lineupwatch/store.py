@@ -2,10 +2,13 @@
 
 Tables stay close to the Hub's shape and friendly to Datasette:
 - `polls`: one row per poll attempt, ok or failed;
-- `raw_blobs` / `raw_listings` / `raw_children`: every JSON object the Hub returned, compressed and
-  content-addressed, so an unchanged repo costs one manifest entry and nothing else;
-- `repos`: the current state of every repo ever seen (removed ones keep their row);
-- `observations`: a new row only when a repo's counters or metadata change (git-history style);
+- `raw_docs` / `raw_packs` / `raw_listings` / `raw_children`: every JSON object the Hub returned,
+  with each repo's volatile counters (downloads, likes) kept apart from the rest of its JSON, so
+  the archive grows with what changed (raw_archive.py, docs/storage.md);
+- `repos`: the current state of every repo ever seen (removed ones keep their row), with the
+  counters of the last poll that listed it;
+- `observations`: a new row only when a repo's metadata or child count changes (git-history
+  style); the daily counters stay in the archive's counter columns;
 - `events`: added, removed, restored, licence/gating/params changed.
 
 Every derived table can be rebuilt from the raw tables (`rebuild`). Save functions never create
@@ -15,22 +18,24 @@ or alter schema; schema lives only in `MIGRATIONS`.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import sqlite3
 import zlib
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from . import raw_archive
 from .normalize import RepoRecord
 
 MIGRATIONS = Migrations("lineupwatch")
 
-# The columns an observation tracks; a change in any of them writes a new observation row.
-OBSERVED = ("downloads", "downloads_all_time", "likes", "children_model_count", "last_modified", "sha", "license", "gated")
+# The columns an observation tracks; a change in any of them writes a new observation row. The
+# volatile counters (downloads, likes) are not among them: they move daily and live in the archive.
+OBSERVED = ("children_model_count", "last_modified", "sha", "license", "gated")
 # Record fields whose change is an event of its own.
 EVENT_FIELDS = {"license": "licence_changed", "gated": "gating_changed",
                 "params_total_b": "params_changed", "params_active_b": "params_changed"}
@@ -82,6 +87,47 @@ def m002_alert_log(db: Database) -> None:
     db["notifications"].create_index(["sent_at"])
 
 
+@MIGRATIONS()
+def m020_counters_apart(db: Database) -> None:
+    """Move the archive to docs without counters + counter columns, and drop the counters from
+    observations; `lineupwatch vacuum` then gives the freed space back to the file system."""
+    raw_archive.create_tables(db)
+    db["raw_listings"].add_column("docs", bytes)
+    db["raw_listings"].add_column("counters", bytes)
+    for poll_id, org, manifest in db.execute("SELECT poll_id, org, manifest FROM raw_listings ORDER BY poll_id, org").fetchall():
+        docs, counters = raw_archive.store_listing(db, [_old_blob(db, digest) for digest in _old_blob(db, manifest)])
+        db.execute("UPDATE raw_listings SET docs = ?, counters = ? WHERE poll_id = ? AND org = ?", [docs, counters, poll_id, org])
+    db["raw_listings"].transform(drop={"manifest"})
+    db["raw_blobs"].drop()
+    _drop_counter_observations(db)
+
+
+def _old_blob(db: Database, digest: str) -> object:
+    """A blob of the layout before m020: one zlib'd JSON object per content hash."""
+    return json.loads(zlib.decompress(db.execute("SELECT body FROM raw_blobs WHERE hash = ?", [digest]).fetchone()[0]))
+
+
+def _drop_counter_observations(db: Database) -> None:
+    """Keep the observations whose metadata changed, renumbered as a rebuild numbers them."""
+    kept, last = [], {}
+    for row in db.query("SELECT * FROM observations ORDER BY id"):
+        values = tuple(row[col] for col in OBSERVED)
+        if last.get(row["repo_id"]) != values:
+            last[row["repo_id"]] = values
+            kept.append({key: row[key] for key in ("repo_id", "poll_id", "observed_at", *OBSERVED)})
+    db["observations"].drop()
+    _create_observations(db)
+    db["observations"].insert_all(kept)
+
+
+def _create_observations(db: Database) -> None:
+    db["observations"].create({
+        "id": int, "repo_id": str, "poll_id": int, "observed_at": str, "children_model_count": int,
+        "last_modified": str, "sha": str, "license": str, "gated": str,
+    }, pk="id", foreign_keys=[("poll_id", "polls", "id")])
+    db["observations"].create_index(["repo_id", "poll_id"])
+
+
 def _column_type(annotation: object) -> type:
     text = str(annotation)
     if "float" in text:
@@ -126,28 +172,11 @@ def ok_poll_ids(db: Database) -> list[int]:
 
 # --- raw archive ---------------------------------------------------------------------------------
 
-def _canonical(obj: object) -> bytes:
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def _put_blob(db: Database, obj: object) -> str:
-    data = _canonical(obj)
-    digest = hashlib.sha1(data).hexdigest()
-    db.execute("INSERT OR IGNORE INTO raw_blobs (hash, body) VALUES (?, ?)", [digest, zlib.compress(data, 9)])
-    return digest
-
-
-def _get_blob(db: Database, digest: str) -> object:
-    row = db.execute("SELECT body FROM raw_blobs WHERE hash = ?", [digest]).fetchone()
-    return json.loads(zlib.decompress(row[0]))
-
-
 def archive_listing(db: Database, poll_id: int, org: str, models: list[dict], pages: int) -> None:
-    """Each model is a blob; the listing is a blob of their hashes, so an unchanged org costs one row."""
-    hashes = [_put_blob(db, model) for model in models]
-    manifest = _put_blob(db, hashes)
-    db["raw_listings"].insert({"poll_id": poll_id, "org": org, "manifest": manifest,
-                               "repo_count": len(models), "pages": pages})
+    """One org's listing: new docs once, the doc ids and the counters as compressed columns."""
+    docs, counters = raw_archive.store_listing(db, models)
+    db["raw_listings"].insert({"poll_id": poll_id, "org": org, "repo_count": len(models), "pages": pages,
+                               "docs": docs, "counters": counters})
 
 
 def archive_children(db: Database, poll_id: int, counts: dict[str, int | None], fetched_at: str) -> None:
@@ -157,12 +186,8 @@ def archive_children(db: Database, poll_id: int, counts: dict[str, int | None], 
     )
 
 
-def load_listings(db: Database, poll_id: int) -> dict[str, list[dict]]:
-    """The raw models of one poll, by org, as the Hub returned them."""
-    listings = {}
-    for org, manifest in db.execute("SELECT org, manifest FROM raw_listings WHERE poll_id = ? ORDER BY org", [poll_id]):
-        listings[org] = [_get_blob(db, digest) for digest in _get_blob(db, manifest)]
-    return listings
+load_listings = raw_archive.load_listings
+DocCache = raw_archive.DocCache
 
 
 def load_children(db: Database, poll_id: int) -> dict[str, int | None]:
@@ -176,30 +201,53 @@ def current_repos(db: Database) -> dict[str, dict]:
     return {row["repo_id"]: row for row in db["repos"].rows}
 
 
+@dataclass
+class PollChanges:
+    """What one poll changes in the derived tables."""
+
+    repo_rows: list[dict] = field(default_factory=list)
+    observations: list[dict] = field(default_factory=list)
+    events: list[dict] = field(default_factory=list)
+
+
 def save_poll_records(db: Database, poll_id: int, at: str, records: Iterable[RepoRecord],
                       children: dict[str, int | None], polled_orgs: Iterable[str]) -> None:
     """Apply one complete poll to repos, observations and events. Repos missing from it are
     removed only within `polled_orgs`: every page of those orgs is in hand."""
-    known = current_repos(db)
+    changes = derive_poll(current_repos(db), poll_id, at, records, children, polled_orgs)
+    write_repos(db, changes.repo_rows)
+    write_history(db, changes)
+
+
+def write_repos(db: Database, rows: Iterable[dict]) -> None:
+    db["repos"].upsert_all(rows, pk="repo_id")
+
+
+def write_history(db: Database, changes: PollChanges) -> None:
+    db["observations"].insert_all(changes.observations)
+    db["events"].insert_all(changes.events)
+
+
+def derive_poll(known: dict[str, dict], poll_id: int, at: str, records: Iterable[RepoRecord],
+                children: dict[str, int | None], polled_orgs: Iterable[str]) -> PollChanges:
+    """Pure: the repo rows, observations and events one poll makes of the repos known before it."""
     seen: set[str] = set()
-    repo_rows, observations, events = [], [], []
+    changes = PollChanges()
     for record in records:
         seen.add(record.repo_id)
         old = known.get(record.repo_id)
         row = _repo_row(record, old, poll_id, at, children)
-        events += _events_for(record, old, row, poll_id, at)
+        changes.events += _events_for(record, old, row, poll_id, at)
         if old is None or any(old.get(col) != row[col] for col in OBSERVED):
-            observations.append({"repo_id": record.repo_id, "poll_id": poll_id, "observed_at": at,
-                                 **{col: row[col] for col in OBSERVED}})
-        repo_rows.append(row)
+            changes.observations.append({"repo_id": record.repo_id, "poll_id": poll_id, "observed_at": at,
+                                         **{col: row[col] for col in OBSERVED}})
+        changes.repo_rows.append(row)
     orgs = set(polled_orgs)
     for repo_id, old in known.items():
         if repo_id not in seen and old["org"] in orgs and old["removed_poll"] is None:
-            repo_rows.append({**old, "removed_poll": poll_id, "removed_at": at})
-            events.append(_event(poll_id, at, old, "removed", None, None))
-    db["repos"].upsert_all(repo_rows, pk="repo_id")
-    db["observations"].insert_all(observations)
-    db["events"].insert_all(events)
+            changes.repo_rows.append({**old, "removed_poll": poll_id, "removed_at": at})
+            changes.events.append(_event(poll_id, at, old, "removed", None, None))
+    return changes
 
 
 def _repo_row(record: RepoRecord, old: dict | None, poll_id: int, at: str, children: dict) -> dict:

@@ -1,0 +1,194 @@
+"""The raw archive: every listing the Hub returned, kept so that it costs what changed.
+
+On the real Hub every repo's download and like counts move every day, so a repo's JSON is new
+every day while the rest of it changes a few times a year. The archive keeps the two apart:
+- `raw_docs` + `raw_packs`: each repo's JSON without its volatile counters (`VOLATILE`),
+  content-addressed by sha1 of its canonical JSON. The docs first seen in one listing are
+  compressed together as one pack (similar documents compress far better together than one by
+  one). A repo whose only change is its counters costs no new doc.
+- `raw_listings.docs`: the listing's doc ids in the Hub's order, delta-coded and compressed.
+- `raw_listings.counters`: the volatile counters as columns aligned with `docs`, compressed;
+  NULL once retention has thinned them (see retention.py).
+
+`load_listings` puts the two back together: the Hub's JSON, as it was, for `rebuild`.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import json
+import zlib
+
+from sqlite_utils import Database
+
+from .normalize import _count
+
+# Top-level keys that move between polls without the repo changing.
+VOLATILE = ("downloads", "downloadsAllTime", "likes", "trendingScore")
+# Hub key -> repos column, for the counters the store keeps per repo.
+COUNTER_COLUMNS = {"downloads": "downloads", "downloadsAllTime": "downloads_all_time", "likes": "likes"}
+_CHUNK = 5000  # SQL variables per IN (...) query
+
+
+def canonical(obj: object) -> bytes:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def create_tables(db: Database) -> None:
+    """The archive's tables (called from the store's migrations only)."""
+    db["raw_packs"].create({"id": int, "body": bytes}, pk="id")
+    db["raw_docs"].create({"id": int, "repo_id": str, "digest": bytes, "pack": int, "idx": int}, pk="id",
+                          foreign_keys=[("pack", "raw_packs", "id")])
+    db["raw_docs"].create_index(["digest"], unique=True)
+
+
+def split_model(model: dict) -> tuple[dict, dict]:
+    """(the repo's JSON without volatile counters, the counters)."""
+    doc = {k: v for k, v in model.items() if k not in VOLATILE}
+    return doc, {k: model[k] for k in VOLATILE if k in model}
+
+
+def store_listing(db: Database, models: list[dict]) -> tuple[bytes, bytes]:
+    """Store the docs this listing adds; return its (docs, counters) columns."""
+    docs, counters = zip(*(split_model(m) for m in models)) if models else ((), ())
+    digests = [hashlib.sha1(canonical(doc)).digest() for doc in docs]
+    known = _doc_ids(db, digests)
+    new = {}
+    for digest, doc in zip(digests, docs):
+        if digest not in known and digest not in new:
+            new[digest] = doc
+    if new:
+        pack = db["raw_packs"].insert({"body": zlib.compress(canonical(list(new.values())), 9)}).last_pk
+        for idx, (digest, doc) in enumerate(new.items()):
+            known[digest] = db["raw_docs"].insert(
+                {"repo_id": doc.get("id"), "digest": digest, "pack": pack, "idx": idx}).last_pk
+    return encode_ints([known[d] for d in digests]), encode_counters(list(counters))
+
+
+def _doc_ids(db: Database, digests: list[bytes]) -> dict[bytes, int]:
+    found: dict[bytes, int] = {}
+    unique = list(dict.fromkeys(digests))
+    for start in range(0, len(unique), _CHUNK):
+        chunk = unique[start:start + _CHUNK]
+        sql = f"SELECT digest, id FROM raw_docs WHERE digest IN ({','.join('?' * len(chunk))})"
+        found.update(db.execute(sql, chunk).fetchall())
+    return found
+
+
+def encode_ints(values: list[int]) -> bytes:
+    """Doc ids in listing order: mostly runs (+1, unchanged neighbours), so deltas compress to little."""
+    deltas = [b - a for a, b in zip([0, *values], values)]
+    return zlib.compress(canonical(deltas), 9)
+
+
+def decode_ints(blob: bytes) -> list[int]:
+    values, total = [], 0
+    for delta in json.loads(zlib.decompress(blob)):
+        total += delta
+        values.append(total)
+    return values
+
+
+def encode_counters(rows: list[dict]) -> bytes:
+    """One column per counter key; `absent` lists the positions where the Hub sent no such key, so
+    a missing key, a null and a value all come back as they were."""
+    columns, absent = {}, {}
+    for key in VOLATILE:
+        present = [key in row for row in rows]
+        if any(present):
+            columns[key] = [row.get(key) for row in rows]
+            if not all(present):
+                absent[key] = [i for i, here in enumerate(present) if not here]
+    return zlib.compress(canonical({"columns": columns, "absent": absent}), 9)
+
+
+def decode_counters(blob: bytes | None, count: int) -> list[dict]:
+    if blob is None:  # thinned by retention
+        return [{} for _ in range(count)]
+    data = json.loads(zlib.decompress(blob))
+    rows: list[dict] = [{} for _ in range(count)]
+    for key, column in data["columns"].items():
+        missing = set(data["absent"].get(key, ()))
+        for i, value in enumerate(column):
+            if i not in missing:
+                rows[i][key] = value
+    return rows
+
+
+class DocCache:
+    """Docs by id, decoding each pack once: a rebuild reads every listing of the history."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.packs: dict[int, list[dict]] = {}
+        self.where: dict[int, tuple[int, int]] = {}
+
+    def docs(self, ids: list[int]) -> list[dict]:
+        missing = [i for i in dict.fromkeys(ids) if i not in self.where]
+        for start in range(0, len(missing), _CHUNK):
+            chunk = missing[start:start + _CHUNK]
+            sql = f"SELECT id, pack, idx FROM raw_docs WHERE id IN ({','.join('?' * len(chunk))})"
+            self.where.update((doc_id, (pack, idx)) for doc_id, pack, idx in self.db.execute(sql, chunk))
+        out = []
+        for doc_id in ids:
+            pack, idx = self.where[doc_id]
+            if pack not in self.packs:
+                body = self.db.execute("SELECT body FROM raw_packs WHERE id = ?", [pack]).fetchone()[0]
+                self.packs[pack] = json.loads(zlib.decompress(body))
+            out.append(self.packs[pack][idx])
+        return out
+
+
+def load_listings(db: Database, poll_id: int, cache: DocCache | None = None) -> dict[str, list[dict]]:
+    """The raw models of one poll, by org, as the Hub returned them (thinned counters: absent)."""
+    cache = cache or DocCache(db)
+    listings = {}
+    rows = db.execute("SELECT org, docs, counters FROM raw_listings WHERE poll_id = ? ORDER BY org", [poll_id])
+    for org, docs, counters in rows.fetchall():
+        ids = decode_ints(docs)
+        listings[org] = [{**doc, **moving} for doc, moving in zip(cache.docs(ids), decode_counters(counters, len(ids)))]
+    return listings
+
+
+class CounterReader:
+    """A repo's counters as of a poll, from the counter columns of the listings.
+
+    The repos row holds the counters of the last poll that listed the repo, so the latest state
+    needs no decoding; earlier polls (trend points, `--as-of`) decode one poll's columns once.
+    """
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._repo_of: dict[int, str] | None = None
+        self._polls: dict[int, dict[str, dict]] = {}
+        self.kept = [row[0] for row in db.execute(
+            "SELECT DISTINCT poll_id FROM raw_listings WHERE counters IS NOT NULL ORDER BY poll_id")]
+
+    def poll(self, poll_id: int) -> dict[str, dict]:
+        """{repo_id: {repos column: value}} for every repo listed by one poll."""
+        if poll_id not in self._polls:
+            if self._repo_of is None:
+                self._repo_of = dict(self.db.execute("SELECT id, repo_id FROM raw_docs").fetchall())
+            found = {}
+            for docs, counters in self.db.execute(
+                    "SELECT docs, counters FROM raw_listings WHERE poll_id = ? AND counters IS NOT NULL", [poll_id]):
+                ids = decode_ints(docs)
+                for doc_id, moving in zip(ids, decode_counters(counters, len(ids))):
+                    found[self._repo_of[doc_id]] = {col: _count(moving.get(key)) for key, col in COUNTER_COLUMNS.items()}
+            self._polls[poll_id] = found
+        return self._polls[poll_id]
+
+    def as_of(self, poll_id: int | None, repo: dict) -> dict | None:
+        """`repo` is its repos row; `poll_id` None means before any poll: its first counters."""
+        if poll_id is not None and repo["first_seen_poll"] <= poll_id:
+            if repo["last_seen_poll"] <= poll_id:
+                return {col: repo[col] for col in COUNTER_COLUMNS.values()}
+            for i in range(bisect.bisect_right(self.kept, poll_id) - 1, -1, -1):
+                if (found := self.poll(self.kept[i]).get(repo["repo_id"])) is not None:
+                    return found
+        for i in range(bisect.bisect_left(self.kept, repo["first_seen_poll"]), len(self.kept)):
+            if (found := self.poll(self.kept[i]).get(repo["repo_id"])) is not None:
+                return found
+        return None
+
