@@ -14,7 +14,7 @@ from datetime import date
 
 from sqlite_utils import Database
 
-from .raw_archive import CounterReader
+from .raw_archive import COUNTER_COLUMNS, CounterReader
 
 # Points of the adoption trend: at most this many polls, spread evenly over the history.
 TREND_POINTS = 12
@@ -133,6 +133,10 @@ def _trend(db: Database, counters: CounterReader, ok_polls: list[Poll], family: 
 def _counters_at(db: Database, counters: CounterReader, poll_id: int,
                  family: str) -> dict[str, tuple[int | None, int | None]]:
     """One family's downloads and child counts as of a poll, as plain tuples: all a trend needs."""
-    sql = _LATEST_OBSERVATION.format(columns="r.*, o.children_model_count AS observed_children") + " WHERE r.family = ?"
-    return {row["repo_id"]: ((counters.as_of(poll_id, row) or {}).get("downloads"), row["observed_children"])
-            for row in db.execute_returning_dicts(sql, [poll_id, family])}
+    columns = ("repo_id", "first_seen_poll", "last_seen_poll", *COUNTER_COLUMNS.values())
+    sql = _LATEST_OBSERVATION.format(columns=", ".join(f"r.{c}" for c in columns) + ", o.children_model_count")
+    trend = {}
+    for *values, children in db.execute(sql + " WHERE r.family = ?", [poll_id, family]):
+        repo = dict(zip(columns, values))
+        trend[repo["repo_id"]] = ((counters.as_of(poll_id, repo) or {}).get("downloads"), children)
+    return trend

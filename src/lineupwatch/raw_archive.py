@@ -161,23 +161,28 @@ class CounterReader:
     def __init__(self, db: Database) -> None:
         self.db = db
         self._repo_of: dict[int, str] | None = None
-        self._polls: dict[int, dict[str, dict]] = {}
+        self._polls: dict[int, dict[str, tuple[dict, int]]] = {}
         self.kept = [row[0] for row in db.execute(
             "SELECT DISTINCT poll_id FROM raw_listings WHERE counters IS NOT NULL ORDER BY poll_id")]
 
-    def poll(self, poll_id: int) -> dict[str, dict]:
-        """{repo_id: {repos column: value}} for every repo listed by one poll."""
+    def poll(self, poll_id: int) -> dict[str, tuple[dict, int]]:
+        """{repo_id: (the listing's counter columns, position)} for every repo one poll listed."""
         if poll_id not in self._polls:
             if self._repo_of is None:
                 self._repo_of = dict(self.db.execute("SELECT id, repo_id FROM raw_docs").fetchall())
             found = {}
             for docs, counters in self.db.execute(
                     "SELECT docs, counters FROM raw_listings WHERE poll_id = ? AND counters IS NOT NULL", [poll_id]):
-                ids = decode_ints(docs)
-                for doc_id, moving in zip(ids, decode_counters(counters, len(ids))):
-                    found[self._repo_of[doc_id]] = {col: _count(moving.get(key)) for key, col in COUNTER_COLUMNS.items()}
+                columns = json.loads(zlib.decompress(counters))["columns"]  # absent keys read as None here
+                found.update((self._repo_of[doc_id], (columns, i)) for i, doc_id in enumerate(decode_ints(docs)))
             self._polls[poll_id] = found
         return self._polls[poll_id]
+
+    def _at(self, poll_id: int, repo_id: str) -> dict | None:
+        if (hit := self.poll(poll_id).get(repo_id)) is None:
+            return None
+        columns, i = hit
+        return {col: _count(columns[key][i]) if key in columns else None for key, col in COUNTER_COLUMNS.items()}
 
     def as_of(self, poll_id: int | None, repo: dict) -> dict | None:
         """`repo` is its repos row; `poll_id` None means before any poll: its first counters."""
@@ -185,10 +190,10 @@ class CounterReader:
             if repo["last_seen_poll"] <= poll_id:
                 return {col: repo[col] for col in COUNTER_COLUMNS.values()}
             for i in range(bisect.bisect_right(self.kept, poll_id) - 1, -1, -1):
-                if (found := self.poll(self.kept[i]).get(repo["repo_id"])) is not None:
+                if (found := self._at(self.kept[i], repo["repo_id"])) is not None:
                     return found
         for i in range(bisect.bisect_left(self.kept, repo["first_seen_poll"]), len(self.kept)):
-            if (found := self.poll(self.kept[i]).get(repo["repo_id"])) is not None:
+            if (found := self._at(self.kept[i], repo["repo_id"])) is not None:
                 return found
         return None
 
