@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import click
 from tqdm import tqdm
 
-from . import reporting
+from . import reporting, retention
 from . import schedule as scheduler
 from .alerts import mailer
 from .alerts.engine import AlertRun, run_alerts
@@ -159,6 +159,25 @@ def rebuild(config: Config) -> None:
         count = rebuild_tables(config, db)
         repos = db["repos"].count
     click.echo(f"rebuilt from {count} polls: {repos} repos")
+
+
+@cli.command()
+@config_option
+def vacuum(config: Config) -> None:
+    """Thin old download/like counters as the retention settings say, and give free space back.
+
+    Counters older than storage.counters_daily_days keep one poll per week (or month); with 0
+    (the default) nothing is thinned and only free pages are returned, e.g. after an upgrade.
+    Needs as much free disk as the database takes. See docs/storage.md.
+
+    \b
+    Example:
+        lineupwatch vacuum
+    """
+    with locked_db(config) as db:
+        result = retention.vacuum(db, config.database_path, config.storage)
+    click.echo(f"thinned the counters of {result.thinned_polls} polls; database {result.bytes_before / 1e6:.1f} MB "
+               f"-> {result.bytes_after / 1e6:.1f} MB")
 
 
 @cli.command("replay-hub")

@@ -56,6 +56,10 @@ class HubSettings:
 class StorageSettings:
     database: str = "data/lineupwatch.db"
     reports_dir: str = "reports"
+    # Retention (retention.py): keep every poll's download/like counters this many days back from
+    # the newest poll, then one poll per `counters_keep_every` ("week" or "month"); 0 keeps all.
+    counters_daily_days: int = 0
+    counters_keep_every: str = "week"
 
 
 @dataclass(frozen=True)
@@ -313,6 +317,9 @@ def _check_values(config: Config) -> None:
     bounds = [getattr(config.size_classes, n) for n in ("tiny", "small", "medium", "large")]
     if bounds != sorted(bounds):
         raise ConfigError(f"{config.path}: key 'size_classes': bounds must grow tiny < small < medium < large")
+    if config.storage.counters_keep_every not in ("week", "month") or config.storage.counters_daily_days < 0:
+        raise ConfigError(f"{config.path}: key 'storage.counters_keep_every' must be week or month, and "
+                          f"'storage.counters_daily_days' 0 or more")
     if config.mail.security not in ("plain", "starttls", "tls"):
         raise ConfigError(f"{config.path}: key 'mail.security': expected plain, starttls or tls, got {config.mail.security!r}")
     if config.mail.enabled and not config.mail.recipients:

@@ -1,0 +1,228 @@
+"""The storage layout: counters apart from the raw archive, the in-place migration, retention, vacuum."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import sqlite3
+import zlib
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from conftest import bundled_models, run_cli, write_config
+from lineupwatch import store
+from lineupwatch.config import load_config
+from lineupwatch.facts import load_facts
+from lineupwatch.poll import run_poll
+from lineupwatch.raw_archive import CounterReader
+from lineupwatch.replay import ReplayHub
+from lineupwatch.retention import polls_to_thin
+
+LEGACY = Path(__file__).parent / "data" / "legacy" / "legacy-m002.db.gz"
+OLD_COUNTERS = ("downloads", "downloads_all_time", "likes")
+
+
+def derived(db) -> dict[str, list[dict]]:
+    return {table: list(store.dump_table(db, table)) for table in store.DERIVED_TABLES}
+
+
+# --- the layout ----------------------------------------------------------------------------------
+
+def test_a_counter_only_change_costs_no_raw_doc_and_rebuild_restores_the_counters(hub: ReplayHub, tmp_path: Path) -> None:
+    config_path = write_config(tmp_path, hub.url, children_budget=1000)  # every child count in the first poll
+    run_cli("poll", "--config", str(config_path))
+    db = store.open_db(load_config(config_path).database_path)
+    docs, observations = db["raw_docs"].count, db["observations"].count
+    models = bundled_models()
+    for i, model in enumerate(models):
+        model["downloads"] = model.get("downloads", 0) + i
+        model["likes"] = model.get("likes", 0) + 1
+    committed = next(m for m in models if m["id"] == "Qwen/Qwen3.5-9B")
+    committed["lastModified"] = "2026-11-23T09:00:00.000Z"
+    hub.set_models(models)
+    run_cli("poll", "--config", str(config_path))
+
+    assert db["raw_docs"].count == docs + 1  # only the new commit's JSON
+    new_rows = list(db["observations"].rows_where("poll_id = 2"))
+    assert [r["repo_id"] for r in new_rows] == ["Qwen/Qwen3.5-9B"]  # and no row for counters
+    assert db["observations"].count == observations + 1
+    served = {m["id"]: m for m in models}
+    archived = [m for listing in store.load_listings(db, 2).values() for m in listing]
+    assert len(archived) == len(models)
+    for model in archived:  # the Hub's JSON (the listing's expand fields), counters back in place
+        assert {"downloads", "likes"} <= set(model)
+        assert model == {key: served[model["id"]][key] for key in model}
+    assert db["repos"].get("Qwen/Qwen3.5-9B")["downloads"] == committed["downloads"]
+
+    before = derived(db)
+    run_cli("rebuild", "--config", str(config_path))
+    assert derived(db) == before
+
+
+def test_facts_read_counters_as_of_each_poll(hub: ReplayHub, config_path: Path) -> None:
+    config = load_config(config_path)
+    db = store.open_db(config.database_path)
+    days = [datetime(2026, 11, d, 6, tzinfo=timezone.utc) for d in (2, 9, 16)]
+    for n, moment in enumerate(days):
+        hub.set_models([{**m, "downloads": 1000 * n + i} for i, m in enumerate(bundled_models())])
+        run_poll(config, db, endpoint=hub.url, now=lambda moment=moment: moment)
+    index = next(i for i, m in enumerate(bundled_models()) if m["id"] == "Qwen/Qwen3.5-9B")
+    for n, moment in enumerate(days):
+        facts = load_facts(db, moment.date(), trend_family="Qwen")
+        assert {r.repo_id: r.downloads for r in facts.repos}["Qwen/Qwen3.5-9B"] == 1000 * n + index
+        assert [(day, state["Qwen/Qwen3.5-9B"][0]) for day, state in facts.trend] == [
+            (d.date().isoformat(), 1000 * k + index) for k, d in enumerate(days[:n + 1])]
+
+
+# --- the migration -------------------------------------------------------------------------------
+
+def _legacy_copy(tmp_path: Path) -> Path:
+    path = tmp_path / "db" / "lineupwatch.db"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(gzip.decompress(LEGACY.read_bytes()))
+    return path
+
+
+def _old_state(path: Path) -> dict:
+    """Everything the 0.1.0 layout says, read with plain SQL: the derived tables, the raw JSON of
+    every poll, and every repo's counters as of every poll."""
+    old = sqlite3.connect(path)
+    old.row_factory = sqlite3.Row
+    blob = lambda digest: json.loads(zlib.decompress(  # noqa: E731
+        old.execute("SELECT body FROM raw_blobs WHERE hash = ?", [digest]).fetchone()[0]))
+    state = {table: [dict(r) for r in old.execute(f"SELECT * FROM {table} ORDER BY {order}")]
+             for table, order in (("repos", "repo_id"), ("events", "id"), ("observations", "id"))}
+    state["listings"] = {}
+    for poll_id, org, manifest in old.execute("SELECT poll_id, org, manifest FROM raw_listings"):
+        state["listings"].setdefault(poll_id, {})[org] = [blob(d) for d in blob(manifest)]
+    state["counters"] = {}
+    for (poll_id,) in old.execute("SELECT id FROM polls WHERE status = 'ok'"):
+        rows = old.execute("""SELECT repo_id, downloads, downloads_all_time, likes FROM observations AS o
+            WHERE id = (SELECT id FROM observations WHERE repo_id = o.repo_id AND poll_id <= ?
+                        ORDER BY poll_id DESC, id DESC LIMIT 1)""", [poll_id])
+        state["counters"][poll_id] = {r["repo_id"]: {c: r[c] for c in OLD_COUNTERS} for r in rows}
+    old.close()
+    return state
+
+
+def test_a_database_of_the_0_1_0_release_migrates_in_place_and_loses_nothing(tmp_path: Path) -> None:
+    path = _legacy_copy(tmp_path)
+    before = _old_state(path)
+    config_path = write_config(tmp_path, "http://127.0.0.1:9")
+    size_before = path.stat().st_size
+
+    output = run_cli("vacuum", "--config", str(config_path)).output  # opens (migrates), then vacuums
+    assert "thinned the counters of 0 polls" in output
+    db = store.open_db(path)
+    assert "raw_blobs" not in db.table_names()
+    # derived tables: repos and events exactly; observations keep the metadata changes only
+    columns = list(before["repos"][0])
+    assert [{c: r[c] for c in columns} for r in store.dump_table(db, "repos")] == before["repos"]
+    assert list(store.dump_table(db, "events")) == before["events"]
+    metadata = [{k: r[k] for k in ("repo_id", "poll_id", "observed_at", *store.OBSERVED)} for r in before["observations"]]
+    kept, last = [], {}
+    for row in metadata:
+        values = tuple(row[c] for c in store.OBSERVED)
+        if last.get(row["repo_id"]) != values:
+            last[row["repo_id"]] = values
+            kept.append(row)
+    assert 0 < len(kept) < len(metadata)
+    assert list(store.dump_table(db, "observations")) == [{"id": i, **row} for i, row in enumerate(kept, start=1)]
+    # the raw archive: every poll's JSON as the Hub sent it, odd payloads included
+    for poll_id, listings in before["listings"].items():
+        assert store.load_listings(db, poll_id) == listings
+    odd = before["listings"][4]
+    assert any("likes" not in m for ms in odd.values() for m in ms)
+    assert any(m.get("downloads", 0) is None for ms in odd.values() for m in ms)
+    # every repo's counters as of every poll
+    reader = CounterReader(db)
+    repos = {r["repo_id"]: r for r in db["repos"].rows}
+    for poll_id, counters in before["counters"].items():
+        assert {r: reader.as_of(poll_id, repos[r]) for r in counters} == counters
+    assert path.stat().st_size < size_before
+
+    rebuilt_from = derived(db)
+    assert "rebuilt from 4 polls" in run_cli("rebuild", "--config", str(config_path)).output
+    assert derived(db) == rebuilt_from
+
+
+def test_the_migration_is_one_transaction(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = _legacy_copy(tmp_path)
+
+    def broken(*args: object) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(store, "_drop_counter_observations", broken)
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        store.open_db(path)
+    old = sqlite3.connect(path)
+    tables = {r[0] for r in old.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert "raw_blobs" in tables and "raw_docs" not in tables
+    assert old.execute("SELECT count(*) FROM _sqlite_migrations").fetchone()[0] == 2
+    old.close()
+    monkeypatch.undo()
+    assert "raw_docs" in store.open_db(path).table_names()  # the next start migrates it
+
+
+# --- retention -----------------------------------------------------------------------------------
+
+def _polls(start: date, days: int) -> list[tuple[int, str]]:
+    return [(i + 1, f"{start + timedelta(days=i)}T06:17:00+00:00") for i in range(days)]
+
+
+@pytest.mark.parametrize(("daily_days", "every", "expected_kept"), [
+    pytest.param(0, "week", list(range(1, 31)), id="zero-keeps-all"),
+    # 2026-11-02 is a Monday: weeks end on polls 7, 14, 21, 28; the newest day is poll 30 (Dec 1)
+    pytest.param(10, "week", [1, 7, 14, *range(20, 31)], id="weekly-after-10-days"),
+    pytest.param(3, "month", [1, *range(27, 31)], id="monthly-after-3-days"),
+])
+def test_retention_keeps_recent_days_then_one_poll_per_period(daily_days: int, every: str,
+                                                               expected_kept: list[int]) -> None:
+    polls = _polls(date(2026, 11, 2), 30)
+    thinned = polls_to_thin(polls, daily_days, every)
+    assert [p for p, _ in polls if p not in thinned] == expected_kept
+
+
+def test_vacuum_thins_old_counters_and_the_report_and_rebuild_stay_the_same(tmp_path: Path) -> None:
+    models = [m for m in bundled_models() if not m["id"].startswith("Qwen/")]  # small: 21 polls
+    with ReplayHub(models) as hub:
+        config_path = write_config(tmp_path, hub.url, extra='watch = ["Gemma", "DeepSeek", "Mistral"]', children_budget=0)
+        config_path.write_text(config_path.read_text().replace("[storage]\n", "[storage]\ncounters_daily_days = 7\n"))
+        config = load_config(config_path)
+        db = store.open_db(config.database_path)
+        start = datetime(2026, 10, 5, 6, tzinfo=timezone.utc)  # a Monday
+        for day in range(21):
+            moment = start + timedelta(days=day)
+            hub.set_models([{**m, "downloads": 100 * day + i} for i, m in enumerate(models)])
+            run_poll(config, db, endpoint=hub.url, now=lambda moment=moment: moment)
+    last = (start + timedelta(days=20)).date()
+    facts_before = load_facts(db, last, trend_family="Gemma")
+    derived_before = derived(db)
+
+    output = run_cli("vacuum", "--config", str(config_path)).output
+    # kept: poll 1, the Sunday polls 7 and 14, and the last 8 days (polls 14..21)
+    assert "thinned the counters of 11 polls" in output
+    kept = [r[0] for r in db.execute("SELECT DISTINCT poll_id FROM raw_listings WHERE counters IS NOT NULL ORDER BY 1")]
+    assert kept == [1, 7, *range(14, 22)]
+    facts_after = load_facts(db, last, trend_family="Gemma")
+    assert facts_after.repos == facts_before.repos  # today's counters are all there
+    kept_days = [(start + timedelta(days=p - 1)).date().isoformat() for p in kept]
+    assert [day for day, _ in facts_after.trend] == kept_days  # the trend samples kept polls only
+    index = next(i for i, m in enumerate(models) if m["id"] == "google/gemma-3-4b-it")
+    for day, state in facts_after.trend:
+        offset = (date.fromisoformat(day) - start.date()).days
+        assert state["google/gemma-3-4b-it"][0] == 100 * offset + index
+    assert load_facts(db, (start + timedelta(days=3)).date()).repos[0].downloads is not None  # from a kept poll
+    run_cli("rebuild", "--config", str(config_path))
+    assert derived(db) == derived_before
+    assert "thinned the counters of 0 polls" in run_cli("vacuum", "--config", str(config_path)).output
+
+
+def test_bad_retention_setting_is_a_one_line_error(tmp_path: Path) -> None:
+    config_path = write_config(tmp_path, "http://127.0.0.1:9")
+    config_path.write_text(config_path.read_text().replace("[storage]\n", '[storage]\ncounters_keep_every = "day"\n'))
+    result = run_cli("vacuum", "--config", str(config_path), ok=False)
+    assert result.exit_code != 0
+    assert "storage.counters_keep_every' must be week or month" in result.output
