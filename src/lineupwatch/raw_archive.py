@@ -45,6 +45,8 @@ def create_tables(db: Database) -> None:
 
 def split_model(model: dict) -> tuple[dict, dict]:
     """(the repo's JSON without volatile counters, the counters)."""
+    if not isinstance(model, dict):  # an odd payload is archived as it came
+        return model, {}
     doc = {k: v for k, v in model.items() if k not in VOLATILE}
     return doc, {k: model[k] for k in VOLATILE if k in model}
 
@@ -62,7 +64,7 @@ def store_listing(db: Database, models: list[dict]) -> tuple[bytes, bytes]:
         pack = db["raw_packs"].insert({"body": zlib.compress(canonical(list(new.values())), 9)}).last_pk
         for idx, (digest, doc) in enumerate(new.items()):
             known[digest] = db["raw_docs"].insert(
-                {"repo_id": doc.get("id"), "digest": digest, "pack": pack, "idx": idx}).last_pk
+                {"repo_id": doc.get("id") if isinstance(doc, dict) else None, "digest": digest, "pack": pack, "idx": idx}).last_pk
     return encode_ints([known[d] for d in digests]), encode_counters(list(counters))
 
 
