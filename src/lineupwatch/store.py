@@ -4,7 +4,11 @@ Tables stay close to the Hub's shape and friendly to Datasette:
 - `polls`: one row per poll attempt, ok or failed;
 - `raw_blobs` / `raw_listings` / `raw_children`: every JSON object the Hub returned, compressed and
   content-addressed, so an unchanged repo costs one manifest entry and nothing else;
-- `repos`: the current state of every repo ever seen (removed ones keep their row);
+- `repos`: the current state of every repo ever seen (removed ones keep their row), with its
+  release date: `released_at` is the poll that first listed it when an earlier complete poll of
+  its org did not (`released_from = 'seen'`), else the Hub's `createdAt` (`'created'`): a repo is
+  created, private, days or weeks before it goes public, so `createdAt` is a release date only for
+  repos that were already public when the project first looked;
 - `observations`: a new row only when a repo's counters or metadata change (git-history style);
 - `events`: added, removed, restored, licence/gating/params changed.
 
@@ -48,7 +52,15 @@ def m001_polls_archive_repos(db: Database) -> None:
                               pk=("poll_id", "org"), foreign_keys=[("poll_id", "polls", "id")])
     db["raw_children"].create({"poll_id": int, "repo_id": str, "children_model_count": int, "fetched_at": str},
                               pk=("poll_id", "repo_id"), foreign_keys=[("poll_id", "polls", "id")])
-    record_columns = {f.name: _column_type(f.type) for f in dataclasses.fields(RepoRecord)}
+    # The record's fields as they were at this migration; later fields arrive by later migrations.
+    record_columns = {
+        "repo_id": str, "org": str, "name": str, "family": str, "generation": str, "line": str, "variant": str,
+        "quant": str, "quantized": int, "size_label": str, "entry_key": str, "params_total_b": float,
+        "params_total_source": str, "params_active_b": float, "params_active_source": str,
+        "nominal_total_b": float, "size_class": str, "created_at": str, "last_modified": str, "sha": str,
+        "license": str, "gated": str, "pipeline_tag": str, "library_name": str, "base_models": str,
+        "downloads": int, "downloads_all_time": int, "likes": int,
+    }
     db["repos"].create({
         **record_columns,
         "downloads": int, "downloads_all_time": int, "likes": int, "children_model_count": int,
@@ -82,13 +94,18 @@ def m002_alert_log(db: Database) -> None:
     db["notifications"].create_index(["sent_at"])
 
 
-def _column_type(annotation: object) -> type:
-    text = str(annotation)
-    if "float" in text:
-        return float
-    if "bool" in text or "int" in text:
-        return int
-    return str
+@MIGRATIONS()
+def m003_release_dates(db: Database) -> None:
+    """Release dates (see the module docstring) and the name's release tag; existing repos get the
+    release date the rule gives from the polls already archived."""
+    db["repos"].add_column("released_at", str)
+    db["repos"].add_column("released_from", str)
+    db["repos"].add_column("release_tag", str)
+    db.execute("""UPDATE repos SET
+        released_from = CASE WHEN EXISTS (SELECT 1 FROM raw_listings AS l WHERE lower(l.org) = lower(repos.org)
+                                          AND l.poll_id < repos.first_seen_poll) OR created_at IS NULL OR created_at = ''
+                             THEN 'seen' ELSE 'created' END""")
+    db.execute("UPDATE repos SET released_at = CASE released_from WHEN 'seen' THEN first_seen_at ELSE created_at END")
 
 
 def open_db(path: Path | str) -> Database:
@@ -181,12 +198,13 @@ def save_poll_records(db: Database, poll_id: int, at: str, records: Iterable[Rep
     """Apply one complete poll to repos, observations and events. Repos missing from it are
     removed only within `polled_orgs`: every page of those orgs is in hand."""
     known = current_repos(db)
+    listed_before = orgs_listed_before(db, poll_id)
     seen: set[str] = set()
     repo_rows, observations, events = [], [], []
     for record in records:
         seen.add(record.repo_id)
         old = known.get(record.repo_id)
-        row = _repo_row(record, old, poll_id, at, children)
+        row = _repo_row(record, old, poll_id, at, children, listed_before)
         events += _events_for(record, old, row, poll_id, at)
         if old is None or any(old.get(col) != row[col] for col in OBSERVED):
             observations.append({"repo_id": record.repo_id, "poll_id": poll_id, "observed_at": at,
@@ -202,8 +220,27 @@ def save_poll_records(db: Database, poll_id: int, at: str, records: Iterable[Rep
     db["events"].insert_all(events)
 
 
-def _repo_row(record: RepoRecord, old: dict | None, poll_id: int, at: str, children: dict) -> dict:
-    row = dataclasses.asdict(record)
+def orgs_listed_before(db: Database, poll_id: int) -> set[str]:
+    """Orgs (casefolded) that a complete listing of an earlier poll covered: a repo new to one of
+    them was not public then, so the poll that first lists it dates its release."""
+    rows = db.execute("SELECT DISTINCT org FROM raw_listings WHERE poll_id < ?", [poll_id])
+    return {org.casefold() for (org,) in rows}
+
+
+def release_date(record: RepoRecord, at: str, listed_before: set[str]) -> tuple[str, str]:
+    """(released_at, released_from) for a repo first listed at `at`."""
+    if record.org.casefold() in listed_before or not record.created_at:
+        return at, "seen"
+    return record.created_at, "created"
+
+
+def _repo_row(record: RepoRecord, old: dict | None, poll_id: int, at: str, children: dict,
+              listed_before: set[str]) -> dict:
+    row = {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}  # shallow: asdict deep-copies
+    if old is not None and old.get("released_at"):
+        row["released_at"], row["released_from"] = old["released_at"], old["released_from"]
+    else:
+        row["released_at"], row["released_from"] = release_date(record, at, listed_before)
     row["base_models"] = json.dumps(record.base_models)
     fetched = record.repo_id in children
     row.update({
