@@ -186,18 +186,29 @@ def vacuum(config: Config) -> None:
 @click.option("--port", type=int, default=8321, show_default=True, help="Port on 127.0.0.1.")
 @click.option("--latency", type=float, default=0.0, help="Seconds to wait before every answer.")
 @click.option("--page-size", type=int, default=1000, show_default=True, help="Repos per listing page.")
-def replay_hub(data_path: Path | None, port: int, latency: float, page_size: int) -> None:
+@click.option("--day", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Serve the bundled Hub as it was at the end of this day (only repos public by then, "
+                   "counters grown to then); not with --data.")
+def replay_hub(data_path: Path | None, port: int, latency: float, page_size: int, day: datetime | None) -> None:
     """Serve a Hub-state file over HTTP on 127.0.0.1, like the Hub's model API.
 
     \b
     Example:
         lineupwatch replay-hub --port 8321 &
         HF_ENDPOINT=http://127.0.0.1:8321 lineupwatch poll
+        lineupwatch replay-hub --day 2026-04-01   # the bundled Hub on 1 April 2026
     """
     from .replay import ReplayHub, load_state
     from .fixtures import bundled_state_path
 
-    models = load_state(data_path or bundled_state_path())
+    if day is not None and data_path is not None:
+        raise UsageFailure("--day replays the bundled Hub timeline; it cannot be combined with --data")
+    if day is not None:
+        from .timeline import HubTimeline
+
+        models = HubTimeline.bundled().state_at(datetime.combine(day.date(), datetime.max.time(), timezone.utc))
+    else:
+        models = load_state(data_path or bundled_state_path())
     hub = ReplayHub(models, port=port, latency_s=latency, page_size=page_size)
     click.echo(f"replay Hub serving {len(models)} repos at {hub.url} (Ctrl-C to stop)")
     sys.stdout.flush()

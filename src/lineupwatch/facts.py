@@ -1,9 +1,10 @@
 """What the database knew on a given day: the input of every analysis.
 
-`load_facts(db, as_of)` is the only place that reads the database for analysis. Repos created
-after `as_of`, polls, observations and events after it are invisible, so a report `--as-of` an
+`load_facts(db, as_of)` is the only place that reads the database for analysis. Repos no poll had
+listed by `as_of`, polls, observations and events after it are invisible, so a report `--as-of` an
 earlier date equals the one written on that date. Where no poll happened by `as_of` (a backfill
-from a later poll), a repo's state comes from the first observation of it, and the facts say so.
+from a later poll), the repos released by then (by their release date, which is then `createdAt`)
+are shown with the state of the first observation of them, and the facts say so.
 """
 
 from __future__ import annotations
@@ -34,7 +35,10 @@ class Repo:
     params_total_b: float | None
     params_active_b: float | None
     size_class: str | None
-    created: date
+    created: date | None  # the Hub's createdAt (None when the Hub sent none)
+    released: date  # the release date: first seen by a poll, or createdAt (released_from says which)
+    released_from: str  # "seen" | "created"
+    release_tag: str | None
     license: str | None
     gated: str
     base_models: tuple[tuple[str, str], ...]
@@ -73,8 +77,11 @@ def load_facts(db: Database, as_of: date, trend_family: str | None = None) -> Fa
     state = _state_at(db, last_poll)
     counters = CounterReader(db)
     repos = []
+    # Known by then: listed by a poll up to that day; or, before any poll, released by then.
+    visible = ("substr(first_seen_at, 1, 10) <= ?" if last_poll is not None
+               else "substr(COALESCE(released_at, first_seen_at), 1, 10) <= ?")
     for row in db.execute_returning_dicts(
-            "SELECT * FROM repos WHERE substr(created_at, 1, 10) <= ? ORDER BY created_at, repo_id", [day]):
+            f"SELECT * FROM repos WHERE {visible} ORDER BY released_at, repo_id", [day]):
         observed = state.get(row["repo_id"]) or _first_observation(db, row["repo_id"])
         if observed is None:
             continue
@@ -93,11 +100,21 @@ def _repo(row: dict, observed: dict, removed: bool) -> Repo:
         repo_id=row["repo_id"], family=row["family"], name=row["name"], generation=row["generation"],
         line=row["line"], variant=row["variant"], quantized=bool(row["quantized"]), size_label=row["size_label"],
         entry_key=row["entry_key"], params_total_b=row["params_total_b"], params_active_b=row["params_active_b"],
-        size_class=row["size_class"], created=date.fromisoformat(row["created_at"][:10]),
+        size_class=row["size_class"], created=_day(row["created_at"]),
+        released=_day(row.get("released_at")) or _day(row["first_seen_at"]),
+        released_from=row.get("released_from") or "created", release_tag=row.get("release_tag"),
         license=observed["license"], gated=observed["gated"] or "false",
         base_models=tuple(tuple(pair) for pair in json.loads(row["base_models"] or "[]")),
         downloads=observed["downloads"], children_model_count=observed["children_model_count"], removed=removed,
     )
+
+
+def _day(text: str | None) -> date | None:
+    """The date of an ISO timestamp; None for a missing or unreadable one (never a crash)."""
+    try:
+        return date.fromisoformat(text[:10]) if text else None
+    except ValueError:
+        return None
 
 
 # Each repo's latest observation as of a poll: one index seek per repo on (repo_id, poll_id), so

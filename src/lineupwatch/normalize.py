@@ -35,10 +35,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from .config import Config, Family
+from .known_facts import known_fact
 
 LINE_LABELS: dict[str, str] = {
     "lm": "LM", "coder": "Coder", "vl": "VL", "omni": "Omni", "math": "Math", "embedding": "Embedding",
@@ -91,6 +92,7 @@ class RepoRecord:
     downloads: int | None
     downloads_all_time: int | None
     likes: int | None
+    release_tag: str | None = None
 
 
 # A quant/format suffix token group; everything from it on is the copy's format, not its name.
@@ -146,6 +148,7 @@ class _Parse:
     versioned: bool  # the generation is a version from the name, not a product name
     prefix: str  # name tokens before the size token: "QwQ", "Qwen-Drive-1.0"
     stem: str  # the name without format, variant and date tokens: "Qwen-Image-2.1-PE-I2I"
+    release_tag: str | None  # what sets this release apart from its size point's others: "2507", "SafeRL"
 
 
 def parse_name(name: str, family: Family) -> ParsedName:
@@ -280,7 +283,36 @@ def _parse(name: str, family: Family) -> _Parse:
     else:
         tiers = [t for t in tokens[1:] if t.lower() in _TIERS and t not in (generation or "")]
         label, total, active, prefix = "-".join(dict.fromkeys(tiers)) or None, None, None, ""
-    return _Parse(ParsedName(generation, line, variant, quant, label, total, active), versioned, prefix, stem)
+    return _Parse(ParsedName(generation, line, variant, quant, label, total, active), versioned, prefix, stem,
+                  _release_tag(tokens, generation, family, _size_span(tokens, size)))
+
+
+def _size_span(tokens: list[str], size: tuple | None) -> set[int]:
+    """Indexes of the tokens the size label was read from (size, then active/experts/second size)."""
+    if size is None:
+        return set()
+    index = size[0]
+    after = tokens[index + 1] if index + 1 < len(tokens) else ""
+    companion = any(rx.fullmatch(after) for rx in (_ACTIVE_RE, _EXPERTS_RE)) or (
+        "-" in size[1] and _SIZE_RE.fullmatch(after) is not None)
+    return {index, index + 1} if companion else {index}
+
+
+# Variant words that never mark a release of their own: every size point ships these together.
+_PLAIN_VARIANTS = frozenset({"base", "pt", "instruct", "it", "chat"})
+
+
+def _release_tag(tokens: list[str], generation: str | None, family: Family, size_span: set[int]) -> str | None:
+    """The name's release qualifier: a date or revision tag ("2507", "0528") if there is one, else
+    the words left once generation, size, tier and plain variant words are gone ("SafeRL",
+    "Thinking", "1M", "VL-Embedding"). Entries split on it (analysis/entries.py), so that
+    Qwen3-4B-Instruct-2507 and Qwen3-4B-SafeRL are releases of their own, not Qwen3-4B's."""
+    if dates := [t for t in tokens if _DATE_RE.fullmatch(t)]:
+        return dates[0]
+    skip = {family.name.casefold(), *(part.casefold() for part in re.split(r"[-_ ]", generation or "") if part)}
+    words = [t for i, t in enumerate(tokens) if t and i not in size_span and t.casefold() not in skip
+             and t.casefold() not in _PLAIN_VARIANTS and t.casefold() not in _TIERS and t.casefold() != "moe"]
+    return "-".join(words) or None
 
 
 def _normalize_quant(text: str) -> str:
@@ -321,6 +353,7 @@ class _Resolved:
     active_b: float | None
     active_source: str
     nominal_b: float | None
+    match_key: str | None = None  # the key before a tier label got its size: how copies find their original
 
 
 def normalize_repos(models: Iterable[dict], config: Config) -> list[RepoRecord]:
@@ -383,18 +416,51 @@ class _Resolver:
             label = parsed.size_label
         if label is None and not item.quantized and item.counted_b is not None:
             label = _approx_label(item.counted_b)
-        key = f"{generation} · {LINE_LABELS[_record_line(item)]} · {label}" if generation and label else None
-        if base is None and item.quantized and key in self.by_key:
-            base = self.resolve(self.by_key[key])
-        result = _params(item, generation, label, key, base)
+        match_key = _entry_key(generation, item, label)
+        if base is None and item.quantized and match_key in self.by_key:
+            base = self.resolve(self.by_key[match_key])
+        if base is not None and _tier_only(label):
+            label = base.size_label
+        result = _params(item, generation, label, None, base)
+        if not item.quantized:
+            result = _with_known_sizes(result, item.repo_id)
+        result = replace(result, entry_key=_entry_key(generation, item, result.size_label), match_key=match_key)
         self.resolved[repo_id] = result
         return result
 
     def index_originals(self) -> None:
         for repo_id in sorted(self.resolved):
-            key = self.resolved[repo_id].entry_key
+            key = self.resolved[repo_id].match_key
             if key and not self.pending[repo_id].quantized:
                 self.by_key.setdefault(key, repo_id)
+
+
+def _entry_key(generation: str | None, item: _Pending, label: str | None) -> str | None:
+    return f"{generation} · {LINE_LABELS[_record_line(item)]} · {label}" if generation and label else None
+
+
+def _tier_only(label: str | None) -> bool:
+    """'Flash-Next', 'mini', 'Air': a size point named by a word, with no number in it."""
+    return bool(label) and not any(c.isdigit() for c in label)
+
+
+def _with_known_sizes(result: _Resolved, repo_id: str) -> _Resolved:
+    """Fill what the name is silent on from the bundled facts (active parameters of an MoE named
+    by a tier word), and give a tier label its size: 'Flash-Next · 180B-A6B', so a label always
+    says how big the model is."""
+    fact = known_fact(repo_id)
+    active, active_source = result.active_b, result.active_source
+    if active is None and fact is not None and fact.params_active_b is not None:
+        active, active_source = fact.params_active_b, "facts"
+    label = result.size_label
+    if label and label.startswith("~") and fact is not None and fact.params_total_b:  # '~1T' -> '1T-A32B'
+        label = _approx_label(fact.params_total_b).lstrip("~") + (f"-A{active:g}B" if active is not None else "")
+    elif _tier_only(label):
+        total = fact.params_total_b if fact is not None and fact.params_total_b is not None else result.total_b
+        if total is not None:
+            size = _approx_label(total).lstrip("~") if fact is not None and fact.params_total_b else _approx_label(total)
+            label = f"{label} · {size}" + (f"-A{active:g}B" if active is not None else "")
+    return replace(result, size_label=label, active_b=active, active_source=active_source)
 
 
 def _params(item: _Pending, gen: str | None, label: str | None, key: str | None,
@@ -504,4 +570,5 @@ def _record(item: _Pending, state: _Resolved, config: Config) -> RepoRecord:
         pipeline_tag=_text(model.get("pipeline_tag")), library_name=_text(model.get("library_name")),
         base_models=item.base_models, downloads=_count(model.get("downloads")),
         downloads_all_time=_count(model.get("downloadsAllTime")), likes=_count(model.get("likes")),
+        release_tag=item.parse.release_tag,
     )

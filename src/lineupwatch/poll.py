@@ -87,7 +87,8 @@ def rebuild(config: Config, db: Database) -> int:
             started, orgs = db.execute("SELECT started_at, orgs FROM polls WHERE id = ?", [poll_id]).fetchone()
             listings = store.load_listings(db, poll_id, docs)
             records = normalize_repos([m for org in json.loads(orgs) for m in listings.get(org, [])], config)
-            changes = store.derive_poll(known, poll_id, started, records, store.load_children(db, poll_id), listings.keys())
+            changes = store.derive_poll(known, poll_id, started, records, store.load_children(db, poll_id),
+                                        listings.keys(), store.orgs_listed_before(db, poll_id))
             known.update((row["repo_id"], row) for row in changes.repo_rows)
             store.write_history(db, changes)
         store.write_repos(db, known.values())

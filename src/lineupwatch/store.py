@@ -6,7 +6,11 @@ Tables stay close to the Hub's shape and friendly to Datasette:
   with each repo's volatile counters (downloads, likes) kept apart from the rest of its JSON, so
   the archive grows with what changed (raw_archive.py, docs/storage.md);
 - `repos`: the current state of every repo ever seen (removed ones keep their row), with the
-  counters of the last poll that listed it;
+  counters of the last poll that listed it, and its release date: `released_at` is the poll that
+  first listed it when an earlier complete poll of its org did not (`released_from = 'seen'`),
+  else the Hub's `createdAt` (`'created'`): a repo is created, private, days or weeks before it
+  goes public, so `createdAt` is a release date only for repos that were already public when the
+  project first looked;
 - `observations`: a new row only when a repo's metadata or child count changes (git-history
   style); the daily counters stay in the archive's counter columns;
 - `events`: added, removed, restored, licence/gating/params changed.
@@ -17,7 +21,6 @@ or alter schema; schema lives only in `MIGRATIONS`.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import json
 import sqlite3
@@ -54,7 +57,15 @@ def m001_polls_archive_repos(db: Database) -> None:
                               pk=("poll_id", "org"), foreign_keys=[("poll_id", "polls", "id")])
     db["raw_children"].create({"poll_id": int, "repo_id": str, "children_model_count": int, "fetched_at": str},
                               pk=("poll_id", "repo_id"), foreign_keys=[("poll_id", "polls", "id")])
-    record_columns = {f.name: _column_type(f.type) for f in dataclasses.fields(RepoRecord)}
+    # The record's fields as they were at this migration; later fields arrive by later migrations.
+    record_columns = {
+        "repo_id": str, "org": str, "name": str, "family": str, "generation": str, "line": str, "variant": str,
+        "quant": str, "quantized": int, "size_label": str, "entry_key": str, "params_total_b": float,
+        "params_total_source": str, "params_active_b": float, "params_active_source": str,
+        "nominal_total_b": float, "size_class": str, "created_at": str, "last_modified": str, "sha": str,
+        "license": str, "gated": str, "pipeline_tag": str, "library_name": str, "base_models": str,
+        "downloads": int, "downloads_all_time": int, "likes": int,
+    }
     db["repos"].create({
         **record_columns,
         "downloads": int, "downloads_all_time": int, "likes": int, "children_model_count": int,
@@ -86,6 +97,20 @@ def m002_alert_log(db: Database) -> None:
         "message_id": str, "attempts": int, "last_error": str,
     }, pk="id")
     db["notifications"].create_index(["sent_at"])
+
+
+@MIGRATIONS()
+def m003_release_dates(db: Database) -> None:
+    """Release dates (see the module docstring) and the name's release tag; existing repos get the
+    release date the rule gives from the polls already archived."""
+    db["repos"].add_column("released_at", str)
+    db["repos"].add_column("released_from", str)
+    db["repos"].add_column("release_tag", str)
+    db.execute("""UPDATE repos SET
+        released_from = CASE WHEN EXISTS (SELECT 1 FROM raw_listings AS l WHERE lower(l.org) = lower(repos.org)
+                                          AND l.poll_id < repos.first_seen_poll) OR created_at IS NULL OR created_at = ''
+                             THEN 'seen' ELSE 'created' END""")
+    db.execute("UPDATE repos SET released_at = CASE released_from WHEN 'seen' THEN first_seen_at ELSE created_at END")
 
 
 @MIGRATIONS()
@@ -127,15 +152,6 @@ def _create_observations(db: Database) -> None:
         "last_modified": str, "sha": str, "license": str, "gated": str,
     }, pk="id", foreign_keys=[("poll_id", "polls", "id")])
     db["observations"].create_index(["repo_id", "poll_id"])
-
-
-def _column_type(annotation: object) -> type:
-    text = str(annotation)
-    if "float" in text:
-        return float
-    if "bool" in text or "int" in text:
-        return int
-    return str
 
 
 def open_db(path: Path | str) -> Database:
@@ -215,7 +231,8 @@ def save_poll_records(db: Database, poll_id: int, at: str, records: Iterable[Rep
                       children: dict[str, int | None], polled_orgs: Iterable[str]) -> None:
     """Apply one complete poll to repos, observations and events. Repos missing from it are
     removed only within `polled_orgs`: every page of those orgs is in hand."""
-    changes = derive_poll(current_repos(db), poll_id, at, records, children, polled_orgs)
+    changes = derive_poll(current_repos(db), poll_id, at, records, children, polled_orgs,
+                          orgs_listed_before(db, poll_id))
     write_repos(db, changes.repo_rows)
     write_history(db, changes)
 
@@ -240,14 +257,15 @@ def write_history(db: Database, changes: PollChanges) -> None:
 
 
 def derive_poll(known: dict[str, dict], poll_id: int, at: str, records: Iterable[RepoRecord],
-                children: dict[str, int | None], polled_orgs: Iterable[str]) -> PollChanges:
-    """Pure: the repo rows, observations and events one poll makes of the repos known before it."""
+                children: dict[str, int | None], polled_orgs: Iterable[str], listed_before: set[str]) -> PollChanges:
+    """Pure: the repo rows, observations and events one poll makes of the repos known before it;
+    `listed_before` as `orgs_listed_before` gives it."""
     seen: set[str] = set()
     changes = PollChanges()
     for record in records:
         seen.add(record.repo_id)
         old = known.get(record.repo_id)
-        row = _repo_row(record, old, poll_id, at, children)
+        row = _repo_row(record, old, poll_id, at, children, listed_before)
         changes.events += _events_for(record, old, row, poll_id, at)
         if old is None or any(old.get(col) != row[col] for col in OBSERVED):
             changes.observations.append({"repo_id": record.repo_id, "poll_id": poll_id, "observed_at": at,
@@ -266,8 +284,27 @@ def _json_list(pairs: tuple[tuple[str, str], ...]) -> str:
     return json.dumps(pairs)
 
 
-def _repo_row(record: RepoRecord, old: dict | None, poll_id: int, at: str, children: dict) -> dict:
+def orgs_listed_before(db: Database, poll_id: int) -> set[str]:
+    """Orgs (casefolded) that a complete listing of an earlier poll covered: a repo new to one of
+    them was not public then, so the poll that first lists it dates its release."""
+    rows = db.execute("SELECT DISTINCT org FROM raw_listings WHERE poll_id < ?", [poll_id])
+    return {org.casefold() for (org,) in rows}
+
+
+def release_date(record: RepoRecord, at: str, listed_before: set[str]) -> tuple[str, str]:
+    """(released_at, released_from) for a repo first listed at `at`."""
+    if record.org.casefold() in listed_before or not record.created_at:
+        return at, "seen"
+    return record.created_at, "created"
+
+
+def _repo_row(record: RepoRecord, old: dict | None, poll_id: int, at: str, children: dict,
+              listed_before: set[str]) -> dict:
     row = vars(record).copy()  # asdict's deep copies cost 1 s a poll of 10,000 repos
+    if old is not None and old.get("released_at"):
+        row["released_at"], row["released_from"] = old["released_at"], old["released_from"]
+    else:
+        row["released_at"], row["released_from"] = release_date(record, at, listed_before)
     row["base_models"] = _json_list(record.base_models)
     fetched = record.repo_id in children
     row.update({

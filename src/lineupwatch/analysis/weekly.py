@@ -50,12 +50,13 @@ def build_report(facts: Facts, config: Config, alerts: list[dict] | None = None)
 
 
 def new_this_week(repos: list[Repo], entries: list[Entry], as_of: date, config: Config) -> list[dict]:
-    """Repos created in the ISO week of as_of (up to as_of), grouped by entry."""
+    """Repos released in the ISO week of as_of (up to as_of), grouped by entry: a repo created
+    weeks ago and first listed this week is new this week."""
     monday = as_of - timedelta(days=as_of.weekday())
     entry_of = {repo_id: e for e in entries for repo_id in e.repos}
     groups: dict[str, dict] = {}
     for repo in repos:
-        if repo.family not in config.watch or not monday <= repo.created <= as_of:
+        if repo.family not in config.watch or not monday <= repo.released <= as_of:
             continue
         entry = entry_of.get(repo.repo_id)
         key = entry.key if entry else repo.repo_id
@@ -63,7 +64,9 @@ def new_this_week(repos: list[Repo], entries: list[Entry], as_of: date, config: 
             "family": repo.family, "entry": entry.key if entry else None,
             "new_entry": bool(entry and entry.released >= monday), "counted": bool(entry and entry.counted),
             "size_class": entry.size_class if entry else repo.size_class,
-            "released": (entry.released if entry else repo.created).isoformat(), "repos": []})
+            "released": (entry.released if entry else repo.released).isoformat(),
+            "released_from": entry.released_from if entry else repo.released_from,
+            "uncertain": list(entry.doubts) if entry else [], "repos": []})
         group["repos"].append(repo.repo_id)
     return sorted(groups.values(), key=lambda g: (not g["new_entry"], g["family"], g["entry"] or g["repos"][0]))
 
@@ -121,7 +124,8 @@ def _entry_json(entry: Entry) -> dict:
     return {"family": entry.family, "entry": entry.key, "generation": entry.generation,
             "line": LINE_LABELS.get(entry.line, entry.line),
             "params_total_b": entry.params_total_b, "params_active_b": entry.params_active_b,
-            "size_class": entry.size_class, "released": entry.released.isoformat(), "repos": list(entry.repos),
+            "size_class": entry.size_class, "released": entry.released.isoformat(),
+            "released_from": entry.released_from, "uncertain": list(entry.doubts), "repos": list(entry.repos),
             "counted": entry.counted, "derivative_of": entry.derivative_of, "license": entry.license}
 
 
