@@ -209,8 +209,10 @@ def test_vacuum_thins_old_counters_and_the_report_and_rebuild_stay_the_same(tmp_
         start = datetime(2026, 10, 5, 6, tzinfo=timezone.utc)  # a Monday
         for day in range(21):
             moment = start + timedelta(days=day)
-            hub.set_models([{**m, "downloads": 100 * day + i} for i, m in enumerate(models)])
+            listed = [{**m, "downloads": 100 * day + i} for i, m in enumerate(models)]
+            hub.set_models([m for m in listed if day < 2 or m["id"] != "deepseek-ai/DeepSeek-V3.2"])
             run_poll(config, db, endpoint=hub.url, now=lambda moment=moment: moment)
+    assert db["repos"].get("deepseek-ai/DeepSeek-V3.2")["last_seen_poll"] == 2  # removed by poll 3
     last = (start + timedelta(days=20)).date()
     facts_before = load_facts(db, last, trend_family="Gemma")
     derived_before = derived(db)
@@ -218,8 +220,12 @@ def test_vacuum_thins_old_counters_and_the_report_and_rebuild_stay_the_same(tmp_
     output = run_cli("vacuum", "--config", str(config_path)).output
     # kept: poll 1, the Sunday polls 7 and 14, and the last 8 days (polls 14..21)
     assert "thinned the counters of 11 polls" in output
-    kept = [r[0] for r in db.execute("SELECT DISTINCT poll_id FROM raw_listings WHERE counters IS NOT NULL ORDER BY 1")]
+    kept = [r[0] for r in db.execute("SELECT poll_id FROM raw_listings GROUP BY poll_id "
+                                     "HAVING min(counters IS NOT NULL) ORDER BY 1")]
     assert kept == [1, 7, *range(14, 22)]
+    # poll 2 was the last to list the removed repo: its org's counters stay, for it and for rebuild
+    assert db.execute("SELECT org FROM raw_listings WHERE poll_id = 2 AND counters IS NOT NULL").fetchall() == [
+        ("deepseek-ai",)]
     facts_after = load_facts(db, last, trend_family="Gemma")
     assert facts_after.repos == facts_before.repos  # today's counters are all there
     kept_days = [(start + timedelta(days=p - 1)).date().isoformat() for p in kept]

@@ -164,8 +164,10 @@ class CounterReader:
         self.db = db
         self._repo_of: dict[int, str] | None = None
         self._polls: dict[int, dict[str, tuple[dict, int]]] = {}
-        self.kept = [row[0] for row in db.execute(
-            "SELECT DISTINCT poll_id FROM raw_listings WHERE counters IS NOT NULL ORDER BY poll_id")]
+        listed = db.execute("SELECT poll_id, min(counters IS NOT NULL), max(counters IS NOT NULL) "
+                            "FROM raw_listings GROUP BY poll_id ORDER BY poll_id").fetchall()
+        self.kept = [poll_id for poll_id, every, _ in listed if every]  # every org's counters kept
+        self._some = [poll_id for poll_id, _, some in listed if some]
 
     def poll(self, poll_id: int) -> dict[str, tuple[dict, int]]:
         """{repo_id: (the listing's counter columns, position)} for every repo one poll listed."""
@@ -191,11 +193,11 @@ class CounterReader:
         if poll_id is not None and repo["first_seen_poll"] <= poll_id:
             if repo["last_seen_poll"] <= poll_id:
                 return {col: repo[col] for col in COUNTER_COLUMNS.values()}
-            for i in range(bisect.bisect_right(self.kept, poll_id) - 1, -1, -1):
-                if (found := self._at(self.kept[i], repo["repo_id"])) is not None:
+            for i in range(bisect.bisect_right(self._some, poll_id) - 1, -1, -1):
+                if (found := self._at(self._some[i], repo["repo_id"])) is not None:
                     return found
-        for i in range(bisect.bisect_left(self.kept, repo["first_seen_poll"]), len(self.kept)):
-            if (found := self._at(self.kept[i], repo["repo_id"])) is not None:
+        for i in range(bisect.bisect_left(self._some, repo["first_seen_poll"]), len(self._some)):
+            if (found := self._at(self._some[i], repo["repo_id"])) is not None:
                 return found
         return None
 

@@ -2,10 +2,11 @@
 
 Only the volatile counters (downloads, likes) of old polls are ever thinned: every poll's
 counters for `storage.counters_daily_days` days back from the newest poll, then the last poll of
-each ISO week (or month), plus the very first poll. Never thinned, because a forecast or an
-adoption figure reads them: the repos docs of every poll (so `rebuild` still re-derives every
-table exactly), child-model counts, metadata observations, events, and the counters of the
-newest polls. The adoption trend samples the polls whose counters are kept.
+each ISO week (or month), plus the very first poll. Never thinned, because a forecast, an
+adoption figure or `rebuild` reads them: the repo docs of every poll, child-model counts,
+metadata observations, events, the counters of the newest polls, and each repo's last listed
+counters (a removed repo's final figures). The adoption trend samples the polls whose counters
+are all kept.
 """
 
 from __future__ import annotations
@@ -44,14 +45,21 @@ def polls_to_thin(polls: list[tuple[int, str]], daily_days: int, keep_every: str
 
 
 def thin_counters(db: Database, settings: StorageSettings) -> int:
-    """Drop the counter columns retention does not keep; returns how many polls lost them."""
+    """Drop the counter columns retention does not keep; returns how many polls lost them.
+
+    A listing that was the last to list some repo keeps its counters (that repo's row in `repos`
+    holds them, and `rebuild` must find them again): only that org's listing of that poll."""
     polls = db.execute(
         "SELECT id, started_at FROM polls WHERE status = 'ok' AND id IN "
         "(SELECT poll_id FROM raw_listings WHERE counters IS NOT NULL) ORDER BY id").fetchall()
     thinned = polls_to_thin(polls, settings.counters_daily_days, settings.counters_keep_every)
+    changed = 0
     with db.atomic():
-        db.conn.executemany("UPDATE raw_listings SET counters = NULL WHERE poll_id = ?", [(p,) for p in thinned])
-    return len(thinned)
+        for poll_id in thinned:
+            changed += db.execute(
+                "UPDATE raw_listings SET counters = NULL WHERE poll_id = ? AND counters IS NOT NULL AND lower(org) "
+                "NOT IN (SELECT lower(org) FROM repos WHERE last_seen_poll = raw_listings.poll_id)", [poll_id]).rowcount > 0
+    return changed
 
 
 def vacuum(db: Database, path: Path, settings: StorageSettings) -> VacuumResult:
