@@ -11,8 +11,9 @@ Churn model (seeded, so every run stores the same data; made up, after the issue
 
 Each day goes through the store exactly as `run_poll` stores a fetched poll (normalize, archive
 each org's listing and the child counts, derive the tables, one transaction), without HTTP: the
-fetch is measured by bench_poll.py. Then `lineupwatch rebuild`, `report --as-of` the last day and
-`report --since-baseline` run as the real CLI in fresh processes.
+fetch is measured by bench_poll.py. Then `lineupwatch rebuild`, `report --as-of` the last day,
+`report --since-baseline`, and `vacuum` with 90 days of daily counters (then weekly) followed by
+the report again, run as the real CLI in fresh processes.
 
 Run: .venv/bin/python benchmarks/bench_storage.py [--repos 10000] [--days 365] [--runs 3]
 """
@@ -127,6 +128,10 @@ def one_run(work: Path, repos: int, days: int, timed: bool) -> dict:
         result["report_s"], result["report_mb"] = timed_cli(config_path, "report", "--as-of", last.isoformat())
         result["backfill_s"], _ = timed_cli(config_path, "report", "--as-of", last.isoformat(), "--since-baseline")
         result["weeks"] = len(list((work / "reports").glob("*.json")))
+        config_path.write_text(config_path.read_text().replace("[storage]\n", "[storage]\ncounters_daily_days = 90\n"))
+        result["vacuum_s"], _ = timed_cli(config_path, "vacuum")
+        result["thinned_mb"] = database.stat().st_size / 1e6
+        result["thinned_report_s"], _ = timed_cli(config_path, "report", "--as-of", last.isoformat())
     return result
 
 
@@ -151,7 +156,10 @@ def main() -> None:
         run["year_mb"] = (run["first"] + 364 * run["daily"]) / 1e6
     if not args.no_cli:
         rows += [("rebuild, s", "rebuild_s", 60), ("report of the last week, s", "report_s", 2),
-                 (f"backfill since the baseline ({last['weeks']} weeks), s", "backfill_s", 30)]
+                 (f"backfill since the baseline ({last['weeks']} weeks), s", "backfill_s", 30),
+                 ("vacuum with counters_daily_days = 90, s", "vacuum_s", None),
+                 ("database after that vacuum, MB", "thinned_mb", None),
+                 ("report of the last week after that vacuum, s", "thinned_report_s", 2)]
     for label, key, target in rows:
         values = [run[key] for run in runs]
         print(f"| {label} | {min(values):,.2f} | {statistics.median(values):,.2f} | {'' if target is None else f'< {target:,}'} |")
