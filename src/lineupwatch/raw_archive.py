@@ -62,9 +62,11 @@ def store_listing(db: Database, models: list[dict]) -> tuple[bytes, bytes]:
             new[digest] = doc
     if new:
         pack = db["raw_packs"].insert({"body": zlib.compress(canonical(list(new.values())), 9)}).last_pk
-        for idx, (digest, doc) in enumerate(new.items()):
-            known[digest] = db["raw_docs"].insert(
-                {"repo_id": doc.get("id") if isinstance(doc, dict) else None, "digest": digest, "pack": pack, "idx": idx}).last_pk
+        first = (db.execute("SELECT max(id) FROM raw_docs").fetchone()[0] or 0) + 1
+        rows = [(first + idx, doc.get("id") if isinstance(doc, dict) else None, digest, pack, idx)
+                for idx, (digest, doc) in enumerate(new.items())]
+        db.conn.executemany("INSERT INTO raw_docs (id, repo_id, digest, pack, idx) VALUES (?, ?, ?, ?, ?)", rows)
+        known.update((digest, doc_id) for doc_id, _, digest, _, _ in rows)
     return encode_ints([known[d] for d in digests]), encode_counters(list(counters))
 
 
