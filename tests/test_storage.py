@@ -17,7 +17,7 @@ from lineupwatch.config import load_config
 from lineupwatch.facts import load_facts
 from lineupwatch.normalize import normalize_repos
 from lineupwatch.poll import run_poll
-from lineupwatch.raw_archive import CounterReader
+from lineupwatch.raw_archive import COUNTER_COLUMNS, CounterReader
 from lineupwatch.replay import ReplayHub
 from lineupwatch.retention import polls_to_thin
 
@@ -141,7 +141,8 @@ def test_a_database_of_the_0_1_0_release_migrates_in_place_and_loses_nothing(tmp
     reader = CounterReader(db)
     repos = {r["repo_id"]: r for r in db["repos"].rows}
     for poll_id, counters in before["counters"].items():
-        assert {r: reader.as_of(poll_id, repos[r]) for r in counters} == counters
+        assert {r: {col: reader.as_of(poll_id, repos[r], key) for key, col in COUNTER_COLUMNS.items()}
+                for r in counters} == counters
     assert path.stat().st_size < size_before
 
     # rebuild re-derives (with today's normalize rules) exactly what live polls of the migrated

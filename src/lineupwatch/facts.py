@@ -15,7 +15,7 @@ from datetime import date
 
 from sqlite_utils import Database
 
-from .raw_archive import COUNTER_COLUMNS, CounterReader
+from .raw_archive import CounterReader
 
 # Points of the adoption trend: at most this many polls, spread evenly over the history.
 TREND_POINTS = 12
@@ -86,7 +86,7 @@ def load_facts(db: Database, as_of: date, trend_family: str | None = None) -> Fa
         if observed is None:
             continue
         seen_by = last_poll if row["repo_id"] in state else None
-        observed = {**observed, "downloads": (counters.as_of(seen_by, row) or {}).get("downloads")}
+        observed = {**observed, "downloads": counters.as_of(seen_by, row)}
         removed = row["removed_at"] is not None and row["removed_at"][:10] <= day
         repos.append(_repo(row, observed, removed))
     events = db.execute_returning_dicts(
@@ -137,23 +137,25 @@ def _first_observation(db: Database, repo_id: str) -> dict | None:
 
 
 def _trend(db: Database, counters: CounterReader, ok_polls: list[Poll], family: str) -> list[tuple[str, dict]]:
-    """Sampled from the polls whose counters retention kept (every poll, unless thinned)."""
+    """One family's (downloads, child count) per repo at up to TREND_POINTS polls, sampled from
+    the polls whose counters retention kept (every poll, unless thinned). One sweep over the
+    family's observations (written only on change) gives the child counts at every point."""
     kept = set(counters.kept)
     ok_polls = [p for p in ok_polls if p.id in kept]
     if not ok_polls:
         return []
     step = max(1, -(-len(ok_polls) // TREND_POINTS))
     sampled = ok_polls[::-1][::step][::-1]
-    return [(p.started_at[:10], _counters_at(db, counters, p.id, family)) for p in sampled]
-
-
-def _counters_at(db: Database, counters: CounterReader, poll_id: int,
-                 family: str) -> dict[str, tuple[int | None, int | None]]:
-    """One family's downloads and child counts as of a poll, as plain tuples: all a trend needs."""
-    columns = ("repo_id", "first_seen_poll", "last_seen_poll", *COUNTER_COLUMNS.values())
-    sql = _LATEST_OBSERVATION.format(columns=", ".join(f"r.{c}" for c in columns) + ", o.children_model_count")
-    trend = {}
-    for *values, children in db.execute(sql + " WHERE r.family = ?", [poll_id, family]):
-        repo = dict(zip(columns, values))
-        trend[repo["repo_id"]] = ((counters.as_of(poll_id, repo) or {}).get("downloads"), children)
+    repos = {row["repo_id"]: row for row in db.execute_returning_dicts(
+        "SELECT repo_id, org, first_seen_poll, last_seen_poll, downloads FROM repos WHERE family = ?", [family])}
+    changes = db.execute("SELECT o.repo_id, o.poll_id, o.children_model_count FROM observations AS o JOIN repos AS r "
+                         "ON r.repo_id = o.repo_id WHERE r.family = ? ORDER BY o.poll_id, o.id", [family]).fetchall()
+    children: dict[str, int | None] = {}  # as of the current point; a repo is in it once observed
+    trend, done = [], 0
+    for poll in sampled:
+        while done < len(changes) and changes[done][1] <= poll.id:
+            children[changes[done][0]] = changes[done][2]
+            done += 1
+        state = {repo_id: (counters.as_of(poll.id, repos[repo_id]), count) for repo_id, count in children.items()}
+        trend.append((poll.started_at[:10], state))
     return trend

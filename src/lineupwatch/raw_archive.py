@@ -159,47 +159,54 @@ class CounterReader:
     """A repo's counters as of a poll, from the counter columns of the listings.
 
     The repos row holds the counters of the last poll that listed the repo, so the latest state
-    needs no decoding; earlier polls (trend points, `--as-of`) decode one poll's columns once.
+    needs no decoding; earlier polls (trend points, `--as-of`) decode one org's columns of one
+    poll once.
     """
 
     def __init__(self, db: Database) -> None:
         self.db = db
         self._repo_of: dict[int, str] | None = None
-        self._polls: dict[int, dict[str, tuple[dict, int]]] = {}
+        self._cache: dict[tuple[int, str, str], dict[str, int | None]] = {}
         listed = db.execute("SELECT poll_id, min(counters IS NOT NULL), max(counters IS NOT NULL) "
                             "FROM raw_listings GROUP BY poll_id ORDER BY poll_id").fetchall()
         self.kept = [poll_id for poll_id, every, _ in listed if every]  # every org's counters kept
         self._some = [poll_id for poll_id, _, some in listed if some]
 
-    def poll(self, poll_id: int) -> dict[str, tuple[dict, int]]:
-        """{repo_id: (the listing's counter columns, position)} for every repo one poll listed."""
-        if poll_id not in self._polls:
+    def _values(self, poll_id: int, org: str, key: str) -> dict[str, int | None]:
+        """{repo_id: count} for one counter of one org's listing of one poll (empty when thinned)."""
+        cache_key = (poll_id, org.lower(), key)
+        if cache_key not in self._cache:
             if self._repo_of is None:
                 self._repo_of = dict(self.db.execute("SELECT id, repo_id FROM raw_docs").fetchall())
-            found = {}
-            for docs, counters in self.db.execute(
-                    "SELECT docs, counters FROM raw_listings WHERE poll_id = ? AND counters IS NOT NULL", [poll_id]):
-                columns = json.loads(zlib.decompress(counters))["columns"]  # absent keys read as None here
-                found.update((self._repo_of[doc_id], (columns, i)) for i, doc_id in enumerate(decode_ints(docs)))
-            self._polls[poll_id] = found
-        return self._polls[poll_id]
+            values: dict[str, int | None] = {}
+            for docs, counters in self.db.execute("SELECT docs, counters FROM raw_listings WHERE poll_id = ? "
+                                                  "AND lower(org) = ? AND counters IS NOT NULL", cache_key[:2]):
+                column = json.loads(zlib.decompress(counters))["columns"].get(key)  # absent keys read as None
+                ids = decode_ints(docs)
+                values = {self._repo_of[d]: _count(column[i]) if column else None for i, d in enumerate(ids)}
+            self._cache[cache_key] = values
+        return self._cache[cache_key]
 
-    def _at(self, poll_id: int, repo_id: str) -> dict | None:
-        if (hit := self.poll(poll_id).get(repo_id)) is None:
-            return None
-        columns, i = hit
-        return {col: _count(columns[key][i]) if key in columns else None for key, col in COUNTER_COLUMNS.items()}
-
-    def as_of(self, poll_id: int | None, repo: dict) -> dict | None:
-        """`repo` is its repos row; `poll_id` None means before any poll: its first counters."""
+    def as_of(self, poll_id: int | None, repo: dict, key: str = "downloads") -> int | None:
+        """One counter (a Hub key of COUNTER_COLUMNS) of a repo as of a poll. `repo` is its repos
+        row (repo_id, org, first_seen_poll, last_seen_poll and the counter columns); `poll_id`
+        None means before any poll: its first listed counters."""
         if poll_id is not None and repo["first_seen_poll"] <= poll_id:
             if repo["last_seen_poll"] <= poll_id:
-                return {col: repo[col] for col in COUNTER_COLUMNS.values()}
-            for i in range(bisect.bisect_right(self._some, poll_id) - 1, -1, -1):
-                if (found := self._at(self._some[i], repo["repo_id"])) is not None:
-                    return found
-        for i in range(bisect.bisect_left(self._some, repo["first_seen_poll"]), len(self._some)):
-            if (found := self._at(self._some[i], repo["repo_id"])) is not None:
-                return found
-        return None
+                return repo[COUNTER_COLUMNS[key]]
+            newest_first = range(bisect.bisect_right(self._some, poll_id) - 1, -1, -1)
+            if (value := self._first_listed(newest_first, repo, key)) is not _NOT_LISTED:
+                return value
+        oldest_first = range(bisect.bisect_left(self._some, repo["first_seen_poll"]), len(self._some))
+        value = self._first_listed(oldest_first, repo, key)
+        return None if value is _NOT_LISTED else value
 
+    def _first_listed(self, positions: range, repo: dict, key: str) -> object:
+        for i in positions:
+            if (value := self._values(self._some[i], repo["org"], key).get(repo["repo_id"], _NOT_LISTED)) \
+                    is not _NOT_LISTED:
+                return value
+        return _NOT_LISTED
+
+
+_NOT_LISTED = object()
