@@ -104,12 +104,29 @@ def poll(config: Config, endpoint: str | None) -> None:
     Example:
         lineupwatch poll --endpoint http://127.0.0.1:8321
     """
+    from .stream_poll import poll_stream
+
     with locked_db(config) as db:
-        result = do_poll(config, db, endpoint)
+        try:
+            result = do_poll(config, db, endpoint)
+        finally:  # the stream runs whether or not the orgs could be polled
+            stream, stream_error = poll_stream(config, db, config.endpoint(endpoint), utc_now)
+            click.echo(_stream_line(stream, stream_error))
     click.echo(f"poll {result.poll_id}: {result.repo_count} repos, {result.listing_requests} listing requests, "
                f"{result.info_requests} child-count requests; events: {_counts(result.events)}")
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
+    if stream_error:
+        raise click.ClickException(f"{stream_error}. The org poll is stored; the stream failure is recorded.")
+
+
+def _stream_line(stream, error: str | None) -> str:
+    if error:
+        return f"stream failed: {error}"
+    if stream is None:
+        return "stream: off (hub.stream = false)"
+    return (f"stream run {stream.run_id}: {stream.repos} repos read back to {stream.oldest}, {stream.new} new, "
+            f"{stream.updated} updated, {stream.requests} requests" + (f"; warning: {stream.warning}" if stream.warning else ""))
 
 
 def do_poll(config: Config, db, endpoint: str | None) -> PollResult:
@@ -249,7 +266,8 @@ def run(config: Config, as_of: datetime | None, endpoint: str | None) -> None:
         raise click.ClickException(str(err)) from None
     _echo_job(result)
     if not result.ok:
-        raise click.ClickException(result.poll_error or (result.alerts and result.alerts.error) or "run failed")
+        raise click.ClickException(result.poll_error or result.stream_error or (result.alerts and result.alerts.error)
+                                   or "run failed")
 
 
 def _job_lines(result: jobs.JobResult) -> list[str]:
@@ -258,6 +276,8 @@ def _job_lines(result: jobs.JobResult) -> list[str]:
         lines.append(f"poll {result.poll.poll_id}: {result.poll.repo_count} repos, events: {_counts(result.poll.events)}")
     if result.poll_error:
         lines.append(f"poll failed: {result.poll_error}")
+    if result.stream or result.stream_error:
+        lines.append(_stream_line(result.stream, result.stream_error))
     lines += [f"report: {paths['html']}" for paths in result.reports]
     if result.alerts:
         lines += _alert_lines(result.alerts)

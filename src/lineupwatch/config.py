@@ -50,6 +50,12 @@ class HubSettings:
     poll_deadline_s: float = 900.0
     children_budget: int = 100
     children_refresh_days: int = 7
+    # The Hub-wide stream of new repos (stream_poll.py), read by every poll beside the org listings.
+    stream: bool = True
+    stream_rescan_days: int = 7  # re-read this far behind the last poll's newest repo: tags come late
+    stream_page_size: int = 1000
+    stream_max_pages: int = 60  # a poll reads at most this many stream pages; backfill-stream does the rest
+    stream_rate_reserve: int = 50  # wait for the next rate-limit window when fewer requests are left; -1: never
 
 
 @dataclass(frozen=True)
@@ -93,6 +99,22 @@ class AnalysisSettings:
     cadence_drop_fraction: float = 0.5
     # ...where the pre-baseline cadence is measured over this many days before the baseline
     cadence_window_days: int = 365
+    # Ecosystem (analysis/ecosystem.py): derivative shares by base family, from this many weeks
+    # before the baseline; a family's baseline band is the range of its weekly small share in the
+    # last `ecosystem_band_weeks` weeks before the baseline.
+    ecosystem_weeks_before_baseline: int = 52
+    ecosystem_band_weeks: int = 12
+    ecosystem_top_other: int = 10  # "other" parents named in the report
+    # Who fills the small sizes: originals from outside the watched orgs in these pipelines, and
+    # community repos named after a watched family's post-baseline generation, ranked by downloads.
+    filler_pipelines: tuple[str, ...] = ("text-generation", "image-text-to-text", "text2text-generation")
+    filler_min_downloads: int = 50_000  # all-time downloads an original needs ...
+    filler_after_days: int = 30  # ... this many days after its release
+    fillers_listed: int = 20
+    # Adoption score (analysis/adoption.py): cumulative downloads N days after release, divided by
+    # the `adoption_rank`-th best entry of the same size class at the same day.
+    adoption_days: tuple[int, ...] = (7, 30, 90, 180, 365)
+    adoption_rank: int = 10
 
 
 @dataclass(frozen=True)
@@ -107,6 +129,12 @@ class AlertRules:
     small_share_fraction: float = 0.5
     small_share_window_days: int = 180
     monitor_health: bool = True
+    ecosystem_share_band: bool = True  # the primary family's small-base derivative share leaves its band ...
+    ecosystem_band_breach_weeks: int = 2  # ... this many complete weeks in a row
+    ecosystem_family_share: bool = True  # another family's weekly small-base share reaches ...
+    ecosystem_family_share_threshold: float = 0.25  # ... this share
+    community_adoption: bool = True  # a community small model reaches ...
+    community_adoption_downloads: int = 500_000  # ... these all-time downloads
     failed_polls_in_a_row: int = 3
     stale_poll_hours: float = 48.0
 

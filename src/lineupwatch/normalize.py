@@ -505,3 +505,16 @@ def _record(item: _Pending, state: _Resolved, config: Config) -> RepoRecord:
         base_models=item.base_models, downloads=_count(model.get("downloads")),
         downloads_all_time=_count(model.get("downloadsAllTime")), likes=_count(model.get("likes")),
     )
+
+
+def lineage(model: dict) -> tuple[tuple[str, str], ...]:
+    """(relation, parent) pairs of any Hub repo, watched or not: the rule above, for the Hub-wide stream."""
+    return _base_models(model)
+
+
+def name_params_b(name: str) -> float | None:
+    """Total parameters (billions) a repo name states, format suffixes ignored: the name rule for
+    repos of no watched family (the Hub-wide stream)."""
+    quant = _QUANT_RE.search(name)
+    size = _size((name[:quant.start()] if quant else name).split("-"))
+    return size[2] if size else None

@@ -82,6 +82,24 @@ def m002_alert_log(db: Database) -> None:
     db["notifications"].create_index(["sent_at"])
 
 
+@MIGRATIONS()
+def m030_stream(db: Database) -> None:
+    """The Hub-wide stream of new repos (stream_store.py): runs, raw pages, one compact row per repo."""
+    db["stream_runs"].create({
+        "id": int, "kind": str, "started_at": str, "finished_at": str, "status": str, "endpoint": str,
+        "since": str, "cutoff": str, "newest_created": str, "pages": int, "repos": int, "new": int,
+        "updated": int, "skipped": int, "requests": int, "cursor": str, "error": str,
+    }, pk="id")
+    db["stream_raw"].create({"run_id": int, "page": int, "repo_count": int, "body": bytes},
+                            pk=("run_id", "page"), foreign_keys=[("run_id", "stream_runs", "id")])
+    db["stream_repos"].create({
+        "repo_id": str, "author": str, "created_at": str, "released": str, "first_run": int,
+        "pipeline_tag": str, "library_name": str, "params_b": float, "params_source": str,
+        "relation": str, "parent": str, "more_bases": str, "downloads": int, "downloads_all_time": int,
+    }, pk="repo_id")
+    db["stream_repos"].create_index(["released"])
+
+
 def _column_type(annotation: object) -> type:
     text = str(annotation)
     if "float" in text:
