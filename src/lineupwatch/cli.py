@@ -146,6 +146,39 @@ def do_poll(config: Config, db, endpoint: str | None) -> PollResult:
             raise click.ClickException(f"{err}. The failure is recorded; nothing else was stored.") from None
 
 
+@cli.command("backfill-stream")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), required=True,
+              help="Read back to repos created on this day (YYYY-MM-DD).")
+@click.option("--endpoint", help="Hub URL (default: $HF_ENDPOINT, else hub.endpoint, else huggingface.co).")
+@config_option
+def backfill_stream(config: Config, since: datetime, endpoint: str | None) -> None:
+    """Page back through the Hub-wide stream of new repos once, to --since, with a progress bar.
+
+    Each page is stored with the cursor after it: after an interruption, the same command
+    resumes where it stopped. It keeps within the Hub's rate limit (hub.stream_rate_reserve).
+
+    \b
+    Example:
+        lineupwatch backfill-stream --since 2025-03-04
+    """
+    from .hub import PollError
+    from .stream_poll import run_backfill
+
+    with locked_db(config) as db, tqdm(unit="page", disable=not sys.stderr.isatty()) as bar:
+        def on_page(page, repos: int) -> None:
+            bar.set_description(f"back to {page.items[-1]['createdAt'][:10] if page.items else '?'} ({repos} repos)")
+            bar.update(1)
+
+        try:
+            result = run_backfill(config, db, endpoint=config.endpoint(endpoint), since=since.date(), now=utc_now,
+                                  on_page=on_page)
+        except PollError as err:
+            raise click.ClickException(f"{err}. The backfill stopped; every page before it is stored: run the "
+                                       "same command again to resume.") from None
+    click.echo(f"stream backfill {'resumed and ' if result.resumed else ''}done: {result.repos} repos in "
+               f"{result.pages} pages back to {since.date()} ({result.new} new, {result.updated} updated)")
+
+
 @cli.command()
 @config_option
 def status(config: Config) -> None:

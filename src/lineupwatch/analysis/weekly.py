@@ -25,7 +25,8 @@ def analyse(facts: Facts, config: Config) -> tuple[list[Entry], list[ForecastRes
     return entries, evaluate(entries, facts.events, config, facts.as_of)
 
 
-def build_report(facts: Facts, config: Config, alerts: list[dict] | None = None) -> dict:
+def build_report(facts: Facts, config: Config, alerts: list[dict] | None = None,
+                 ecosystem: dict | None = None) -> dict:
     as_of, baseline = facts.as_of, config.analysis.baseline_date
     entries, forecasts = analyse(facts, config)
     primary = config.watch[0]
@@ -46,6 +47,7 @@ def build_report(facts: Facts, config: Config, alerts: list[dict] | None = None)
                         if ev["kind"] in RISK_KINDS and ev["at"][:10] >= baseline.isoformat()],
         "data_health": data_health(facts, config),
         "alerts": alerts or [],
+        "ecosystem": ecosystem,  # analysis/ecosystem.py, from the Hub-wide stream
     }
 
 

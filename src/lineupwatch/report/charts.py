@@ -52,8 +52,11 @@ class Chart:
 
 def render_charts(report: dict) -> dict[str, Chart]:
     """Every chart of the report, keyed by the name used in file names (`<week>-<name>.png`)."""
+    from .ecosystem_chart import ecosystem_chart  # it builds on this module's helpers
+
     return {"releases": releases_chart(report.get("quarterly") or {}, report.get("baseline_date")),
-            "adoption": adoption_chart(report.get("indicators") or {})}
+            "adoption": adoption_chart(report.get("indicators") or {}),
+            "ecosystem": ecosystem_chart(report.get("ecosystem") or {}, report.get("baseline_date"))}
 
 
 def _styled(build: Callable[..., Chart]) -> Callable[..., Chart]:

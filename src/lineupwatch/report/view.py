@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from urllib.parse import quote
 
+from .ecosystem_view import ecosystem_view
+
 SIZE_CLASSES = ("tiny", "small", "medium", "large", "frontier")
 SMALL_CLASSES = ("tiny", "small")
 FORECAST_IDS = ("small-models", "open-weights")
@@ -198,5 +200,6 @@ def context(report: dict) -> dict:
         "derivatives": report.get("derivatives") or [],
         "forecast_rows": forecast_rows(report.get("forecasts") or []),
         "health": report.get("data_health") or {},
+        "eco": ecosystem_view(report.get("ecosystem")),
         "definitions": DEFINITIONS,
     }
