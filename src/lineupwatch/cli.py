@@ -205,10 +205,12 @@ def rebuild(config: Config) -> None:
     """
     with locked_db(config) as db:
         from .poll import rebuild as rebuild_tables
+        from .stream_store import rebuild_stream
 
         count = rebuild_tables(config, db)
         repos = db["repos"].count
-    click.echo(f"rebuilt from {count} polls: {repos} repos")
+        stream_runs = rebuild_stream(db)
+    click.echo(f"rebuilt from {count} polls: {repos} repos; stream: {stream_runs} runs replayed")
 
 
 @cli.command("replay-hub")
