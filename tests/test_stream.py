@@ -160,3 +160,64 @@ def test_rebuild_re_derives_the_stream_as_stored(tmp_path: Path) -> None:
     assert "stream: 2 runs replayed" in run_cli("rebuild", "--config", str(config_path)).output
     db = store.open_db(load_config(config_path).database_path)
     assert list(db["stream_repos"].rows_where(order_by="repo_id")) == before
+
+
+def test_export_writes_monthly_parquet_partitions_that_reproduce_the_share(tmp_path: Path) -> None:
+    import pyarrow.dataset as ds
+    import pyarrow.parquet as pq
+
+    with ReplayHub(bundled_models() + hand_stream() + [model("u0/october", "2026-10-30", parent="Qwen/Qwen3.5-9B")],
+                   page_size=100) as hub:
+        config_path = stream_config(tmp_path, hub.url, stream_rescan_days=30)
+        run_cli("poll", "--config", str(config_path))
+    out = tmp_path / "export"
+    result = run_cli("export", "--parquet", str(out), "--config", str(config_path))
+    assert sorted(p.name for p in (out / "stream").iterdir()) == ["month=2026-10", "month=2026-11"]
+    stream = ds.dataset(out / "stream", format="parquet", partitioning="hive").to_table().to_pylist()
+    assert f"stream {len(stream)} rows" in result.output and len(stream) >= 11
+    repos = {r["repo_id"]: r for r in pq.read_table(out / "repos.parquet").to_pylist()}
+    small = [s for s in stream if s["released"] >= WEEK[0] and s["parent"] in repos
+             and repos[s["parent"]]["size_class"] in ("tiny", "small")]
+    qwen = sum(repos[s["parent"]]["family"] == "Qwen" for s in small)
+    week = week_of(report_json(config_path, WEEK[1]), "2026-W47")
+    assert round(qwen / len(small), 4) == week["small_share"]["Qwen"]
+    assert {s["month"] for s in stream} == {"2026-10", "2026-11"}
+    assert ds.dataset(out / "observations", format="parquet", partitioning="hive").count_rows() > 600
+
+
+def test_a_community_small_model_passing_the_adoption_threshold_is_announced_once(tmp_path: Path) -> None:
+    with ReplayHub(bundled_models() + hand_stream(), page_size=100) as hub:
+        config_path = write_config(tmp_path, hub.url)  # no stream yet: the welcome run knows nothing of it
+        run_cli("poll", "--config", str(config_path))
+        run_cli("alerts", "--config", str(config_path))
+        config_path = stream_config(tmp_path, hub.url, extra="[alerts]\ncommunity_adoption_downloads = 300000")
+        run_cli("poll", "--config", str(config_path))
+        first = run_cli("alerts", "--config", str(config_path))
+        second = run_cli("alerts", "--config", str(config_path))
+    assert "empero-ai/Qwen3.8-9B: a community small model passed 300,000 downloads" in first.output
+    assert "empero-ai" not in second.output and "0 new" in second.output
+
+
+def _week(week: str, qwen: float, gemma: float) -> dict:
+    return {"week": week, "complete": True, "small_share": {"Qwen": qwen, "Gemma": gemma}}
+
+
+@pytest.mark.parametrize("shares, expected", [
+    ([0.70, 0.55, 0.72], []),
+    ([0.55, 0.50, 0.70], [("ecosystem_share_band", {"family": "Qwen", "direction": "below", "from_week": "2026-W10"})]),
+    ([0.90, 0.91, 0.55, 0.50], [
+        ("ecosystem_share_band", {"family": "Qwen", "direction": "above", "from_week": "2026-W10"}),
+        ("ecosystem_share_band", {"family": "Qwen", "direction": "below", "from_week": "2026-W12"})]),
+], ids=["one-week-out-is-noise", "two-weeks-below", "above-then-below"])
+def test_the_band_rule_fires_once_per_stretch_of_weeks_outside_the_band(shares: list[float], expected: list) -> None:
+    from lineupwatch.alerts.rules import AlertContext, ecosystem_share_band, ecosystem_family_share
+    from lineupwatch.config import parse_config
+
+    config = parse_config({}, Path("t"))
+    weeks = [_week("2026-W08", 0.7, 0.3)] + [_week(f"2026-W{10 + i}", s, 1 - s) for i, s in enumerate(shares)]
+    ecosystem = {"family": "Qwen", "weeks": weeks, "band": {"family": "Qwen", "low": 0.6, "high": 0.8,
+                                                           "weeks": ["2025-W50", "2026-W09"]}}
+    ctx = AlertContext(None, [], [], datetime.now(timezone.utc), ecosystem)
+    assert [(a.rule, a.labels) for a in ecosystem_share_band(ctx, config)] == expected
+    gemma = [a.labels for a in ecosystem_family_share(ctx, config)]
+    assert gemma == ([{"family": "Gemma"}] if any(1 - s >= 0.25 for s in shares) else [])

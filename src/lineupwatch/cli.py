@@ -180,6 +180,28 @@ def backfill_stream(config: Config, since: datetime, endpoint: str | None) -> No
 
 
 @cli.command()
+@click.option("--parquet", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Directory for the Parquet files (partitioned by month; replaced on re-export).")
+@config_option
+def export(config: Config, out_dir: Path) -> None:
+    """Export the Hub-wide stream and the observations as Parquet, partitioned by month.
+
+    For DuckDB on one machine or Spark on a cluster; docs/ecosystem.md has a query that
+    reproduces the report's derivative share.
+
+    \b
+    Example:
+        lineupwatch export --parquet export/
+        duckdb -c "SELECT COUNT(*) FROM read_parquet('export/stream/*/*.parquet', hive_partitioning=true)"
+    """
+    from .export import export_parquet
+
+    with locked_db(config) as db:
+        written = export_parquet(db, out_dir)
+    click.echo(f"wrote {out_dir}: " + ", ".join(f"{name} {rows} rows" for name, rows in written.items()))
+
+
+@cli.command()
 @config_option
 def status(config: Config) -> None:
     """Show the last polls, the database size and the next scheduled runs.

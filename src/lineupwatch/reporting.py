@@ -7,11 +7,10 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from .analysis.ecosystem import ecosystem_block, first_week, new_generations
 from .analysis.weekly import build_report, iso_week
 from .config import Config
-from .ecosystem_facts import load_ecosystem
-from .facts import Facts, load_facts
+from .ecosystem import ecosystem_of
+from .facts import load_facts
 from .report.render import write_report
 
 
@@ -20,18 +19,6 @@ def write_weekly_report(config: Config, db: Database, as_of: date, out_dir: Path
     facts = load_facts(db, as_of, trend_family=config.watch[0])
     report = build_report(facts, config, alerts_of_week(db, as_of), ecosystem_of(db, config, facts))
     return write_report(report, out_dir)
-
-
-def ecosystem_of(db: Database, config: Config, facts: Facts) -> dict:
-    """The report's `ecosystem` block: the stream as the database knew it on the facts' day."""
-    gens = new_generations(facts.repos, config)
-    settings = config.analysis
-    stream = load_ecosystem(db, facts.as_of, first_week(config), small_b=config.size_classes.small,
-                            since=settings.baseline_date, pipelines=settings.filler_pipelines,
-                            min_downloads=settings.filler_min_downloads,
-                            named_after=sorted({g for generations in gens.values() for g in generations}),
-                            top_other=settings.ecosystem_top_other)
-    return ecosystem_block(stream, config, gens)
 
 
 def alerts_of_week(db: Database, as_of: date) -> list[dict]:

@@ -17,6 +17,7 @@ from sqlite_utils import Database
 
 from ..analysis.weekly import analyse, iso_week
 from ..config import Config
+from ..ecosystem import ecosystem_of
 from ..facts import load_facts
 from . import mailer
 from .dedup import RESOLVED, Reason, decide
@@ -42,7 +43,8 @@ class AlertRun:
 def run_alerts(config: Config, db: Database, *, as_of: date, now: datetime, dry_run: bool = False) -> AlertRun:
     facts = load_facts(db, as_of)
     entries, forecasts = analyse(facts, config)
-    current = {a.fingerprint: a for a in evaluate_rules(AlertContext(facts, entries, forecasts, now), config)}
+    context = AlertContext(facts, entries, forecasts, now, ecosystem_of(db, config, facts))
+    current = {a.fingerprint: a for a in evaluate_rules(context, config)}
     known = {row["fingerprint"]: row for row in db["alert_state"].rows}
     # The first run that can judge the release pattern (a poll succeeded, no pattern state is known
     # yet) records every condition and sends one welcome digest; monitor alerts from failed polls

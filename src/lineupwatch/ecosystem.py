@@ -1,0 +1,25 @@
+"""The ecosystem block of a day: the stream facts the database knew, then their analysis.
+
+Shared by the weekly report and the alert rules, so both judge the same numbers.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+
+from .analysis.ecosystem import ecosystem_block, first_week, new_generations
+from .config import Config
+from .ecosystem_facts import load_ecosystem
+from .facts import Facts
+
+
+def ecosystem_of(db: Database, config: Config, facts: Facts) -> dict:
+    """The report's `ecosystem` block: the stream as the database knew it on the facts' day."""
+    gens = new_generations(facts.repos, config)
+    settings = config.analysis
+    stream = load_ecosystem(db, facts.as_of, first_week(config), small_b=config.size_classes.small,
+                            since=settings.baseline_date, pipelines=settings.filler_pipelines,
+                            min_downloads=settings.filler_min_downloads,
+                            named_after=sorted({g for generations in gens.values() for g in generations}),
+                            top_other=settings.ecosystem_top_other)
+    return ecosystem_block(stream, config, gens)
