@@ -221,3 +221,30 @@ def test_the_band_rule_fires_once_per_stretch_of_weeks_outside_the_band(shares: 
     assert [(a.rule, a.labels) for a in ecosystem_share_band(ctx, config)] == expected
     gemma = [a.labels for a in ecosystem_family_share(ctx, config)]
     assert gemma == ([{"family": "Gemma"}] if any(1 - s >= 0.25 for s in shares) else [])
+
+
+def test_the_adoption_score_divides_by_the_tenth_best_of_the_size_class_at_the_same_age() -> None:
+    from lineupwatch.analysis.adoption import adoption_scores
+    from lineupwatch.analysis.entries import Entry
+
+    def entry(key: str, released: str, size_class: str = "small") -> Entry:
+        return Entry("Qwen", key, "Qwen9", "lm", "9B", 9.0, None, size_class, date.fromisoformat(released),
+                     (f"Qwen/{key}", f"Qwen/{key}-GGUF"), f"Qwen/{key}", "apache-2.0", "false", counted=True)
+
+    # twelve older small entries released 2026-01-01, polled daily; entry i has i*1000 downloads at day 7,
+    # split over its two repos; the new entry has 8,000 at day 7 and was never polled at day 30
+    old = [entry(f"old{i}", "2026-01-01") for i in range(1, 13)]
+    new = entry("new", "2026-03-10")
+    poll_days = [f"2026-01-{d:02d}" for d in range(1, 32)] + ["2026-03-17"]
+    series = {}
+    for i, e in enumerate(old, 1):
+        series[e.repos[0]] = (["2026-01-08", "2026-01-31"], [i * 600, i * 3000])
+        series[e.repos[1]] = (["2026-01-08"], [i * 400])
+    series[new.repos[0]] = (["2026-03-17"], [8000])
+    rows = adoption_scores(old + [new, entry("big", "2026-03-10", "medium")], series, poll_days, (7, 30), 10,
+                           date(2026, 4, 30), date(2026, 3, 4))
+    scores = {r["entry"]: r["scores"] for r in rows}
+    # at day 7, the 13 measured small entries rank 12k, 11k, 10k, 9k, 8k, 8k (new), 7k, 6k, 5k, 4k (old4): 10th
+    assert scores["new"] == {"7": round(8000 / 4000, 3), "30": None}
+    assert scores["big"] == {"7": None, "30": None}  # no figure: its repos were never observed
+    assert "old1" not in scores  # released before the baseline: a peer, not a row

@@ -88,3 +88,23 @@ def _runs(db: Database, day: str) -> dict:
 def _loopback(endpoint: str | None) -> bool:
     host = (endpoint or "").split("://", 1)[-1].split("/", 1)[0].rsplit(":", 1)[0]
     return host in ("127.0.0.1", "localhost", "[::1]") or host.startswith("127.")
+
+
+def load_download_series(db: Database, as_of: date) -> tuple[dict[str, tuple[list[str], list[int]]], list[str]]:
+    """Every watched repo's all-time downloads by observation day (observations are written on
+    change, so a day's value is the last one on or before it), and the days of ok polls."""
+    day = as_of.isoformat()
+    series: dict[str, tuple[list[str], list[int]]] = {}
+    for repo_id, observed, value in db.execute(
+            "SELECT repo_id, substr(observed_at, 1, 10), downloads_all_time FROM observations "
+            "WHERE downloads_all_time IS NOT NULL AND substr(observed_at, 1, 10) <= ? ORDER BY repo_id, id", [day]):
+        days, values = series.setdefault(repo_id, ([], []))
+        if days and days[-1] == observed:
+            values[-1] = value
+        else:
+            days.append(observed)
+            values.append(value)
+    polls = [row[0] for row in db.execute(
+        "SELECT DISTINCT substr(started_at, 1, 10) FROM polls WHERE status = 'ok' AND substr(started_at, 1, 10) <= ? "
+        "ORDER BY 1", [day])]
+    return series, polls

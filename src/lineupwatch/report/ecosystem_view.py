@@ -43,6 +43,8 @@ def ecosystem_view(ecosystem: dict | None) -> dict:
         "latest": next((r for r in rows if r["complete"]), None),
         "fillers": ecosystem.get("fillers") or [], "top_other": ecosystem.get("top_other_parents") or [],
         "top_other_since": ecosystem.get("top_other_since"), "stream": stream, "notes": stream_notes(stream),
+        "adoption": ecosystem.get("adoption") or [],
+        "adoption_ages": list(((ecosystem.get("adoption") or [{}])[0].get("scores") or {}).keys()),
     }
 
 
