@@ -23,7 +23,7 @@ RELATION_ORDER = ("quantized", "adapter", "merge", "finetune")
 @dataclass(frozen=True)
 class StreamRecord:
     repo_id: str
-    author: str | None
+    author: str | None  # only when it differs from the repo id's namespace (it almost never does)
     created_at: str  # YYYY-MM-DDTHH:MM:SSZ
     pipeline_tag: str | None
     library_name: str | None
@@ -47,7 +47,7 @@ def stream_record(model: dict) -> StreamRecord:
     rest = " ".join(f"{r}:{p}" for r, p in pairs if (r, p) != (relation, parent)) or None
     params, source = _params(model, repo_id.partition("/")[2], relation)
     return StreamRecord(
-        repo_id=repo_id, author=_text(model.get("author")) or repo_id.partition("/")[0],
+        repo_id=repo_id, author=_other_author(model.get("author"), repo_id),
         created_at=model["createdAt"][:19] + "Z", pipeline_tag=_text(model.get("pipeline_tag")),
         library_name=_text(model.get("library_name")), params_b=params, params_source=source,
         relation=relation, parent=parent, more_bases=rest,
@@ -64,6 +64,10 @@ def _params(model: dict, name: str, relation: str | None) -> tuple[float | None,
     if from_name is not None:
         return from_name, "name"
     return None, "base" if relation in ("quantized", "adapter") else "unknown"
+
+
+def _other_author(author: object, repo_id: str) -> str | None:
+    return author if isinstance(author, str) and author and author != repo_id.partition("/")[0] else None
 
 
 def _text(value: object) -> str | None:
