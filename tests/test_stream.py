@@ -58,7 +58,9 @@ def test_shares_and_herfindahl_match_a_hand_computation(tmp_path: Path) -> None:
         config_path = stream_config(tmp_path, hub.url, stream_page_size=4)
         result = run_cli("poll", "--config", str(config_path))
         assert "stream run 1: 10 repos" in result.output
-    week = week_of(report_json(config_path, WEEK[1]), "2026-W47")
+    report = report_json(config_path, WEEK[1])
+    assert any("SYNTHETIC" in note for note in report["data_health"]["notes"])  # read from a loopback replay Hub
+    week = week_of(report, "2026-W47")
     assert week["complete"] and week["new_repos"] == 10 and week["new_derivatives"] == 9
     # small bases: Qwen3.5-9B x3 (empero-ai's among them) and Qwen3.5-4B x1 for Qwen, gemma-3-4b-it x2
     assert week["by_base"] == {"Qwen": {"small": 4, "medium": 1}, "Gemma": {"small": 2}, "other": {"unknown": 2}}
@@ -117,6 +119,8 @@ def test_an_interrupted_backfill_resumes_where_it_stopped_without_duplicates(tmp
         failed = run_cli("backfill-stream", "--since", "2026-11-05", "--config", str(config_path), ok=False)
         assert failed.exit_code == 1
         assert "stream page 3: HTTP 500" in failed.output and "run the same command again to resume" in failed.output
+        status = run_cli("status", "--config", str(config_path)).output
+        assert "backfill to 2026-11-05 is interrupted: run `lineupwatch backfill-stream --since 2026-11-05`" in status
         result = run_cli("backfill-stream", "--since", "2026-11-05", "--config", str(config_path))
         assert "resumed and done" in result.output
         pages = [r.page for r in hub.requests if r.path == "/api/models"]

@@ -39,4 +39,20 @@ def _database_lines(db, path, limit: int) -> list[str]:
     if rows:
         table = tabulate(rows, headers=["poll", "started", "status", "repos", "pages", "info", "error / warning"])
         lines += ["", table, ""]
+    return lines + _stream_lines(db)
+
+
+def _stream_lines(db) -> list[str]:
+    """The Hub-wide stream: repos stored, the last runs, and a backfill waiting to be resumed."""
+    runs = db.execute(
+        "SELECT id, kind, started_at, status, repos, pages, coalesce(since, ''), substr(coalesce(error, ''), 1, 70) "
+        "FROM stream_runs ORDER BY id DESC LIMIT 5").fetchall()
+    if not runs:
+        return ["stream: no run yet (each poll reads it; `lineupwatch backfill-stream --since DATE` reads history)"]
+    lines = [f"stream: {db['stream_repos'].count} repos stored", "",
+             tabulate(runs, headers=["run", "kind", "started", "status", "repos", "pages", "since", "error / warning"]), ""]
+    waiting = [r for r in runs if r[1] == "backfill" and r[3] != "ok"]
+    if waiting:
+        lines.append(f"backfill to {waiting[0][6]} is {waiting[0][3]}: run `lineupwatch backfill-stream --since "
+                     f"{waiting[0][6]}` to resume it")
     return lines

@@ -78,7 +78,22 @@ def ecosystem_block(facts: EcosystemFacts, config: Config, new_gens: dict[str, d
         "top_other_since": facts.top_other_since.isoformat(),
         "fillers": fillers(facts, config, new_gens),
         "stream": facts.runs,
+        "notes": stream_notes(facts.runs),
     }
+
+
+def stream_notes(stream: dict) -> list[str]:
+    """What a reader must know about where the stream's figures come from (also in data health)."""
+    notes = []
+    if stream.get("loopback"):
+        notes.append("The Hub-wide stream was read from a replay Hub on loopback: its repos, shares and downloads "
+                     "are SYNTHETIC (lineupwatch.stream_fixture), shaped on published figures, not measured.")
+    if stream.get("read_later"):
+        notes.append(f"{stream['read_later']} stream run(s) read the Hub after this report's day (a backfill): "
+                     "weeks are counted by each repo's release day.")
+    if stream.get("last_error"):
+        notes.append(f"The last stream run failed: {stream['last_error']}")
+    return notes
 
 
 def _weeks(facts: EcosystemFacts) -> list[dict]:

@@ -45,7 +45,7 @@ def build_report(facts: Facts, config: Config, alerts: list[dict] | None = None,
         "indicators": indicators(facts, entries, primary, list(config.watch)),
         "risk_events": [_event_json(ev) for ev in reversed(facts.events)
                         if ev["kind"] in RISK_KINDS and ev["at"][:10] >= baseline.isoformat()],
-        "data_health": data_health(facts, config),
+        "data_health": data_health(facts, config, (ecosystem or {}).get("notes") or []),
         "alerts": alerts or [],
         "ecosystem": ecosystem,  # analysis/ecosystem.py, from the Hub-wide stream
     }
@@ -97,7 +97,7 @@ def _totals(state: dict, size_of: dict[str, bool], family_of: dict[str, str], fa
     return totals
 
 
-def data_health(facts: Facts, config: Config) -> dict:
+def data_health(facts: Facts, config: Config, stream_notes: list[str] | None = None) -> dict:
     ok = [p for p in facts.polls if p.status == "ok"]
     week_ago = (facts.as_of - timedelta(days=7)).isoformat()
     failures_in_a_row = 0
@@ -112,6 +112,7 @@ def data_health(facts: Facts, config: Config) -> dict:
     if facts.backfilled:
         notes.append(f"no poll had run by {facts.as_of}: entries are dated by createdAt and their state "
                      "is taken from the first poll after that day")
+    notes += stream_notes or []  # the Hub-wide stream's (analysis/ecosystem.py): synthetic, backfilled, failing
     return {"last_successful_poll": ok[-1].started_at if ok else None, "polls": len(facts.polls),
             "failed_polls_7d": sum(1 for p in facts.polls if p.status != "ok" and p.started_at[:10] >= week_ago),
             "failed_polls_in_a_row": failures_in_a_row,

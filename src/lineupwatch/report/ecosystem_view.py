@@ -42,24 +42,10 @@ def ecosystem_view(ecosystem: dict | None) -> dict:
         "rows": rows, "band": band and {**band, "low_pct": _percent(band.get("low")), "high_pct": _percent(band.get("high"))},
         "latest": next((r for r in rows if r["complete"]), None),
         "fillers": ecosystem.get("fillers") or [], "top_other": ecosystem.get("top_other_parents") or [],
-        "top_other_since": ecosystem.get("top_other_since"), "stream": stream, "notes": stream_notes(stream),
+        "top_other_since": ecosystem.get("top_other_since"), "stream": stream, "notes": ecosystem.get("notes") or [],
         "adoption": ecosystem.get("adoption") or [],
         "adoption_ages": list(((ecosystem.get("adoption") or [{}])[0].get("scores") or {}).keys()),
     }
-
-
-def stream_notes(stream: dict) -> list[str]:
-    """What a reader must know about where the stream's figures come from."""
-    notes = []
-    if stream.get("loopback"):
-        notes.append("The Hub-wide stream was read from a replay Hub on loopback: its repos, shares and downloads "
-                     "are SYNTHETIC (lineupwatch.stream_fixture), shaped on published figures, not measured.")
-    if stream.get("read_later"):
-        notes.append(f"{stream['read_later']} stream run(s) read the Hub after this report's day (a backfill): "
-                     "weeks are counted by each repo's release day.")
-    if stream.get("last_error"):
-        notes.append(f"The last stream run failed: {stream['last_error']}")
-    return notes
 
 
 def _percent(value: float | None) -> str | None:
