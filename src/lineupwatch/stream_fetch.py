@@ -22,7 +22,6 @@ from .hub import HubClient, PollError
 
 STREAM_EXPAND = ("author", "createdAt", "tags", "pipeline_tag", "library_name", "safetensors", "downloads",
                  "downloadsAllTime")
-PAGE_SIZE = 1000  # the Hub's largest page; in a hand-made page loop `limit` is only the page size
 STREAM_LABEL = "(Hub-wide stream)"  # what a PollError names instead of an org
 
 
@@ -34,8 +33,9 @@ class StreamPage:
     next_url: str | None
 
 
-def first_page_url(endpoint: str) -> str:
-    params = [("sort", "createdAt"), ("limit", str(PAGE_SIZE))] + [("expand", p) for p in STREAM_EXPAND]
+def first_page_url(endpoint: str, page_size: int) -> str:
+    """The newest page; in this page loop `limit` is only the page size (the Hub's largest is 1,000)."""
+    params = [("sort", "createdAt"), ("limit", str(page_size))] + [("expand", p) for p in STREAM_EXPAND]
     return f"{endpoint}/api/models?" + "&".join(f"{k}={v}" for k, v in params)
 
 

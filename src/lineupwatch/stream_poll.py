@@ -47,7 +47,7 @@ def _client(config: Config, endpoint: str, deadline_s: float | None) -> HubClien
 
 
 def _url(config: Config, endpoint: str) -> str:
-    return first_page_url(endpoint).replace("limit=1000", f"limit={config.hub.stream_page_size}")
+    return first_page_url(endpoint, config.hub.stream_page_size)
 
 
 def run_stream(config: Config, db: Database, *, endpoint: str, now: Clock) -> StreamResult:
