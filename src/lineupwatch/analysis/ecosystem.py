@@ -63,7 +63,7 @@ def first_week(config: Config) -> date:
 
 def ecosystem_block(facts: EcosystemFacts, config: Config, new_gens: dict[str, dict[str, set[str]]]) -> dict:
     primary = config.watch[0]
-    weeks = _weeks(facts)
+    weeks = _weeks(facts, set(config.watch))
     band = baseline_band(weeks, primary, config)
     for week in weeks:
         share = week["small_share"].get(primary)
@@ -96,7 +96,7 @@ def stream_notes(stream: dict) -> list[str]:
     return notes
 
 
-def _weeks(facts: EcosystemFacts) -> list[dict]:
+def _weeks(facts: EcosystemFacts, watch: set[str]) -> list[dict]:
     by_week: dict[str, dict] = {}
     day = facts.first_week
     while day <= facts.as_of:
@@ -112,6 +112,7 @@ def _weeks(facts: EcosystemFacts) -> list[dict]:
         if relation is None:
             continue
         week["new_derivatives"] += n
+        family = family if family in watch else None  # a family no longer watched is "other" now
         base = week["by_base"].setdefault(family or OTHER, {})
         size = (size_class or "unknown") if family else "unknown"
         base[size] = base.get(size, 0) + n
@@ -177,7 +178,10 @@ def fillers(facts: EcosystemFacts, config: Config, new_gens: dict[str, dict[str,
 def _namesake(name: str, config: Config, new_gens: dict[str, dict[str, set[str]]]) -> str | None:
     """The watched family whose post-baseline generation the name claims at a size the family did
     not release in it, if any."""
+    folded = name.casefold()
     for family_name, generations in new_gens.items():
+        if not any(g.casefold() in folded for g in generations):
+            continue  # parsing is the costly part: most candidates name another family
         parsed = parse_name(name, config.families[family_name])
         if parsed.generation in generations and parsed.size_label and parsed.size_label not in generations[parsed.generation]:
             return family_name
