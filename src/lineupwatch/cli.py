@@ -110,6 +110,15 @@ def poll(config: Config, endpoint: str | None) -> None:
                f"{result.info_requests} child-count requests; events: {_counts(result.events)}")
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
+    if result.failures:
+        raise click.ClickException(partial_message(result))
+
+
+def partial_message(result: PollResult) -> str:
+    """Exit 1 for a partial poll, naming each failed org and what to do."""
+    return (f"poll {result.poll_id} is partial: {len(result.failures)} org(s) failed and were not stored "
+            "(their repos keep their last state, none is marked removed); the other orgs are stored.\n"
+            + "\n".join(result.failures))
 
 
 def do_poll(config: Config, db, endpoint: str | None) -> PollResult:

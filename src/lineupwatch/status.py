@@ -32,7 +32,7 @@ def _database_lines(db, path, limit: int) -> list[str]:
     rows = db.execute(
         "SELECT id, started_at, status, repo_count, listing_requests, info_requests, "
         "substr(coalesce(error, warnings, ''), 1, 90) FROM polls ORDER BY id DESC LIMIT ?", [limit]).fetchall()
-    last_ok = db.execute("SELECT max(started_at) FROM polls WHERE status = 'ok'").fetchone()[0]
+    last_ok = db.execute("SELECT max(started_at) FROM polls WHERE status IN ('ok', 'partial')").fetchone()[0]
     live = db.execute("SELECT count(*) FROM repos WHERE removed_poll IS NULL").fetchone()[0]
     lines = [f"size: {size / 1e6:.1f} MB (schema version {store.schema_version(db)})",
              f"repos: {live} present, {db['repos'].count - live} removed; last successful poll: {last_ok or 'never'}"]
