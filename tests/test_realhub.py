@@ -8,6 +8,8 @@ import json
 from datetime import datetime, timezone
 from pathlib import Path
 
+import pytest
+
 from conftest import bundled_models, run_cli, write_config
 from lineupwatch import store
 from lineupwatch.config import load_config
@@ -185,3 +187,66 @@ def test_tasks_outside_the_lm_line_never_count_as_language_models(tmp_path: Path
     def minimax(report: dict) -> list:
         return [(f["id"], f["verdict"], f["summary"]) for f in report["forecasts"] if f["family"] == "MiniMax"]
     assert minimax(reports["with"]) == minimax(reports["without"])
+
+
+# --- normalize: packed originals and format copies (pure; synthetic payloads, made-up figures) ------------
+
+def _records(models: list[dict]) -> dict:
+    from lineupwatch.normalize import normalize_repos
+
+    return {r.repo_id: r for r in normalize_repos(models, load_config(Path(__file__).parent.parent / "config" / "lineupwatch.toml"))}
+
+
+@pytest.mark.parametrize(("tags", "parameters", "total", "expected"), [
+    pytest.param(["compressed-tensors"], {"I32": 110e9, "BF16": 30e9}, 140e9, (1000.0, "name-packed"), id="compressed-tensors"),
+    pytest.param([], {"I32": 110e9, "BF16": 30e9}, 140e9, (1000.0, "name-packed"), id="integer-dtypes"),
+    pytest.param(["fp8"], {"F8_E4M3": 990e9, "BF16": 10e9}, 1000e9, (1000.0, "safetensors"), id="fp8-full-count"),
+    pytest.param([], {"BF16": 140e9}, 140e9, (140.0, "safetensors"), id="unpacked-trusts-the-hub"),
+])
+def test_an_original_shipped_packed_takes_its_size_from_the_name(tags, parameters, total, expected) -> None:
+    model = {"id": "moonshotai/Kimi-K9-1T-A32B", "createdAt": "2026-11-01T00:00:00.000Z", "pipeline_tag": "text-generation",
+             "tags": tags, "safetensors": {"parameters": parameters, "total": total}}
+    record = _records([model])["moonshotai/Kimi-K9-1T-A32B"]
+    assert (record.params_total_b, record.params_total_source) == expected
+    assert record.size_class == "frontier" and not record.quantized
+
+
+def test_format_copies_are_known_by_library_and_tags_not_only_by_name() -> None:
+    base = {"id": "Qwen/Qwen3.9-9B", "createdAt": "2026-11-01T00:00:00.000Z", "pipeline_tag": "text-generation",
+            "safetensors": {"total": 9.4e9}, "library_name": "transformers"}
+    mlx = {"id": "Qwen/Qwen3.9-9B-4bit", "createdAt": "2026-11-02T00:00:00.000Z", "library_name": "mlx",
+           "pipeline_tag": "text-generation", "safetensors": {"total": 1.5e9}}  # packed: not its size
+    gguf = {"id": "Qwen/Qwen3.9-9B-Q8", "createdAt": "2026-11-02T00:00:00.000Z", "tags": ["gguf", "text-generation"],
+            "gguf": {"total": 9.4e9}}
+    with_gguf_file = {"id": "Qwen/Qwen3.9-4B", "createdAt": "2026-11-01T00:00:00.000Z", "tags": ["gguf"],
+                      "pipeline_tag": "text-generation", "safetensors": {"total": 4.2e9}}  # an original with a .gguf beside it
+    records = _records([base, mlx, gguf, with_gguf_file])
+    for copy in ("Qwen/Qwen3.9-9B-4bit", "Qwen/Qwen3.9-9B-Q8"):
+        record = records[copy]
+        assert (record.quantized, record.entry_key, record.params_total_b, record.params_total_source) == (
+            True, "Qwen3.9 · LM · 9B", 9.4, "base")
+    assert not records["Qwen/Qwen3.9-4B"].quantized
+
+
+@pytest.mark.parametrize(("payload", "line", "source"), [
+    pytest.param({"pipeline_tag": "image-text-to-video"}, "video", "pipeline", id="minimax-h3"),
+    pytest.param({"pipeline_tag": "text-to-audio"}, "audio", "pipeline", id="minimax-music3"),
+    pytest.param({"pipeline_tag": "text-to-hologram"}, "other", "pipeline", id="unknown-task"),
+    pytest.param({"pipeline_tag": "text2text-generation"}, "lm", "pipeline", id="legacy-task"),
+    pytest.param({"tags": ["text-to-speech", "license:mit"]}, "tts", "tags", id="task-in-tags"),
+    pytest.param({"library_name": "diffusers"}, "image", "library", id="library"),
+    pytest.param({"tags": "not-a-list"}, "lm", "default", id="nothing-says"),
+])
+def test_the_line_comes_from_the_hubs_task_list_and_says_which_rule_decided(payload, line, source) -> None:
+    model = {"id": "MiniMaxAI/MiniMax-Q1", "createdAt": "2026-11-01T00:00:00.000Z", **payload}
+    record = _records([model])["MiniMaxAI/MiniMax-Q1"]
+    assert (record.line, record.line_source) == (line, source)
+
+
+def test_every_hub_task_has_a_line_and_only_text_generation_is_lm() -> None:
+    from lineupwatch.lines import HUB_TASK_LINES
+    from lineupwatch.normalize import LINE_LABELS
+
+    assert len(HUB_TASK_LINES) == 57 and set(HUB_TASK_LINES.values()) <= set(LINE_LABELS)
+    assert sorted(t for t, line in HUB_TASK_LINES.items() if line == "lm") == [
+        "image-text-to-text", "text-generation", "video-text-to-text"]

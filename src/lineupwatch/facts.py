@@ -40,6 +40,7 @@ class Repo:
     children_model_count: int | None = None
     removed: bool = False
     undated: bool = False  # the Hub sent no createdAt: dated by the first poll that saw it
+    line_source: str = "name"  # which rule decided the line (lines.py)
 
 
 @dataclass(frozen=True)
@@ -116,7 +117,7 @@ def _repo(row: dict, observed: dict, removed: bool) -> Repo:
         license=observed["license"], gated=observed["gated"] or "false",
         base_models=tuple(tuple(pair) for pair in json.loads(row["base_models"] or "[]")),
         downloads=observed["downloads"], children_model_count=observed["children_model_count"], removed=removed,
-        undated=not row["created_at"],
+        undated=not row["created_at"], line_source=row.get("line_source") or "name",
     )
 
 

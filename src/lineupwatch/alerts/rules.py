@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 
 from ..analysis.entries import Entry, family_entries, percentile, sizes_text, small_release_gaps, waves
 from ..analysis.forecasts import ForecastResult
-from ..analysis.weekly import stale_orgs
+from ..analysis.health import stale_orgs
 from ..config import Config
 from ..facts import Facts
 

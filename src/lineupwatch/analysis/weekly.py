@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import date, timedelta
 
 from ..config import Config
-from ..facts import Facts, OrgState, Repo
+from ..facts import Facts, Repo
 from ..normalize import LINE_LABELS
 from .coverage import coverage_matrix, lineup, quarterly_counts
 from .entries import Entry, build_entries
 from .forecasts import ForecastResult, evaluate
+from .health import hub_health, with_stale_orgs
 
 SCHEMA_VERSION = 1
 RISK_KINDS = ("licence_changed", "gating_changed", "removed", "restored", "params_changed")
@@ -23,29 +23,7 @@ def iso_week(day: date) -> str:
 
 def analyse(facts: Facts, config: Config) -> tuple[list[Entry], list[ForecastResult]]:
     entries = build_entries((r for r in facts.repos if r.family in config.watch), config.analysis)
-    return entries, [_with_stale_orgs(f, facts, config) for f in evaluate(entries, facts.events, config, facts.as_of)]
-
-
-def stale_orgs(facts: Facts, config: Config) -> dict[str, OrgState]:
-    """Watched orgs whose latest stored poll could not list them: their repos are as last seen."""
-    watched = {org for family in config.watched for org in family.orgs}
-    return {org: state for org, state in facts.orgs.items() if org in watched and state.stale}
-
-
-def _stale_line(state: OrgState) -> str:
-    since = state.last_ok[:10] if state.last_ok else "never listed"
-    return (f"org {state.org} is stale: its listing failed in the last {state.failed_polls} poll(s) since "
-            f"{(state.failing_since or '')[:10]}; last complete listing: {since} ({state.reason})")
-
-
-def _with_stale_orgs(result: ForecastResult, facts: Facts, config: Config) -> ForecastResult:
-    """A verdict that rests on an org the polls cannot list says so in its evidence."""
-    orgs = config.families[result.family].orgs if result.family in config.families else ()
-    stale = [state for org, state in stale_orgs(facts, config).items() if org in orgs]
-    if not stale:
-        return result
-    lines = [f"rests on stale data: {_stale_line(state)}" for state in stale]
-    return dataclasses.replace(result, evidence=[*result.evidence, *lines])
+    return entries, [with_stale_orgs(f, facts, config) for f in evaluate(entries, facts.events, config, facts.as_of)]
 
 
 def build_report(facts: Facts, config: Config, alerts: list[dict] | None = None) -> dict:
@@ -129,11 +107,8 @@ def data_health(facts: Facts, config: Config) -> dict:
     counted = set(config.analysis.counted_lines)
     unsized = [r.repo_id for r in facts.repos if r.family in config.watch and r.line in counted
                and not r.quantized and r.size_class is None]
-    notes = [_stale_line(state) for state in stale_orgs(facts, config).values()]
-    undated = [r.repo_id for r in facts.repos if r.family in config.watch and r.undated]
-    if undated:
-        notes.append(f"{len(undated)} repo(s) came without createdAt and are dated by the poll that first saw them: "
-                     + ", ".join(undated))
+    hub = hub_health(facts, config)
+    notes = list(hub.pop("notes"))
     if facts.backfilled:
         notes.append(f"no poll had run by {facts.as_of}: entries are dated by createdAt and their state "
                      "is taken from the first poll after that day")
@@ -141,11 +116,7 @@ def data_health(facts: Facts, config: Config) -> dict:
             "failed_polls_7d": sum(1 for p in facts.polls if not p.stored and p.started_at[:10] >= week_ago),
             "failed_polls_in_a_row": failures_in_a_row,
             "last_error": next((p.error for p in reversed(facts.polls) if p.error), None),
-            "unsized_repos": unsized, "backfilled": facts.backfilled, "notes": notes,
-            "stale_orgs": [{"org": s.org, "failed_polls": s.failed_polls, "failing_since": s.failing_since,
-                            "last_complete_listing": s.last_ok, "reason": s.reason}
-                           for s in stale_orgs(facts, config).values()],
-            "undated_repos": undated}
+            "unsized_repos": unsized, "backfilled": facts.backfilled, "notes": notes, **hub}
 
 
 def _entry_json(entry: Entry) -> dict:
