@@ -250,3 +250,11 @@ def test_every_hub_task_has_a_line_and_only_text_generation_is_lm() -> None:
     assert len(HUB_TASK_LINES) == 57 and set(HUB_TASK_LINES.values()) <= set(LINE_LABELS)
     assert sorted(t for t, line in HUB_TASK_LINES.items() if line == "lm") == [
         "image-text-to-text", "text-generation", "video-text-to-text"]
+
+
+def test_the_doc_files_every_hub_task_under_its_line() -> None:
+    from lineupwatch.lines import HUB_TASK_LINES
+
+    doc = (Path(__file__).parent.parent / "docs" / "real-hub.md").read_text()
+    rows = {line.split("|")[1].strip(): line.split("|")[2] for line in doc.splitlines() if line.startswith("| ") and "`" in line}
+    assert {tag: line for line, tags in rows.items() for tag in tags.replace("`", "").replace(",", " ").split()} == HUB_TASK_LINES

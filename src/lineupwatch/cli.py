@@ -100,6 +100,10 @@ def cli() -> None:
 def poll(config: Config, endpoint: str | None) -> None:
     """Poll every watched org once and store the snapshot.
 
+    Each org is stored on its own: an org whose listing fails or that lists no repos is recorded
+    as failed for this poll, the others are stored, and the command exits 1 naming each failed
+    org and what to do.
+
     \b
     Example:
         lineupwatch poll --endpoint http://127.0.0.1:8321
