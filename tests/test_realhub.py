@@ -47,6 +47,16 @@ def test_an_org_under_its_old_name_fails_alone_and_names_the_fix(tmp_path: Path)
     assert {(o["org"], o["status"]) for o in db["poll_orgs"].rows if o["status"] != "ok"} == {("THUDM", "failed")}
     report = _report(config_path)  # a partial poll is a poll that stored data: it reports
     assert [s["org"] for s in report["data_health"]["stale_orgs"]] == ["THUDM"]
+    before = {t: list(store.dump_table(db, t)) for t in store.DERIVED_TABLES}
+    assert "rebuilt from 1 polls" in run_cli("rebuild", "--config", str(config_path)).output
+    assert {t: list(store.dump_table(db, t)) for t in store.DERIVED_TABLES} == before
+
+    with ReplayHub(bundled_models(), page_size=200) as hub:  # `run`: stores, reports, alerts, then exits 1
+        config_path = write_config(tmp_path, hub.url, extra='[families.GLM]\norgs = ["THUDM"]', children_budget=0)
+        result = run_cli("run", "--config", str(config_path), "--as-of", report["as_of"], ok=False)
+    assert result.exit_code == 1
+    assert "poll 2:" in result.output and "report: " in result.output and "alerts: " in result.output
+    assert "Error: poll of org 'THUDM'" in result.output
 
 
 def test_an_org_that_stops_listing_is_stale_alerts_once_and_recovers_once(tmp_path: Path) -> None:
