@@ -143,6 +143,8 @@ def test_odd_payloads_are_stored_as_they_come_and_the_report_never_crashes(tmp_p
         # synthetic: tags not a list, safetensors not a dict, gated "auto", no _id
         {**{k: v for k, v in _synthetic(base, "Qwen/Qwen3.9-2B").items() if k != "_id"},
          "tags": "text-generation", "safetensors": "n/a", "gated": "auto", "createdAt": "2026-11-30T09:00:00.000Z"},
+        # synthetic: a createdAt that is no date (the report used to die on it with a raw ValueError)
+        _synthetic(base, "Qwen/Qwen3.9-0.8B", createdAt="2026-13-45T99:00:00Z"),
     ]
     with ReplayHub([*models, *odd], page_size=200) as hub:
         config_path = write_config(tmp_path, hub.url, children_budget=0)
@@ -158,8 +160,9 @@ def test_odd_payloads_are_stored_as_they_come_and_the_report_never_crashes(tmp_p
     assert (weird["gated"], weird["params_total_source"], weird["params_total_b"]) == ("auto", "name", 2.0)
 
     report = _report(config_path)
-    assert report["data_health"]["undated_repos"] == ["Qwen/Qwen3.9-9B", "Qwen/Qwen3.9-9B-Q"]
-    assert any("dated by the poll that first saw them: Qwen/Qwen3.9-9B, Qwen/Qwen3.9-9B-Q" in n for n in report["data_health"]["notes"])
+    assert db["repos"].get("Qwen/Qwen3.9-0.8B")["created_at"] is None
+    assert report["data_health"]["undated_repos"] == ["Qwen/Qwen3.9-0.8B", "Qwen/Qwen3.9-9B", "Qwen/Qwen3.9-9B-Q"]
+    assert any("dated by the poll that first saw them: Qwen/Qwen3.9-0.8B, Qwen/Qwen3.9-9B, Qwen/Qwen3.9-9B-Q" in n for n in report["data_health"]["notes"])
     entry = next(e for e in report["entries_since_baseline"] if e["entry"] == "Qwen3.9 · LM · 9B")
     poll_day = db["polls"].get(1)["started_at"][:10]
     assert entry["released"] == poll_day and entry["repos"] == ["Qwen/Qwen3.9-9B", "Qwen/Qwen3.9-9B-Q"]
@@ -268,3 +271,32 @@ def test_the_doc_files_every_hub_task_under_its_line() -> None:
     doc = (Path(__file__).parent.parent / "docs" / "real-hub.md").read_text()
     rows = {line.split("|")[1].strip(): line.split("|")[2] for line in doc.splitlines() if line.startswith("| ") and "`" in line}
     assert {tag: line for line, tags in rows.items() for tag in tags.replace("`", "").replace(",", " ").split()} == HUB_TASK_LINES
+
+
+def test_no_wrong_value_in_any_field_breaks_normalize_store_or_report(tmp_path: Path) -> None:
+    """Every field of the bundled payloads gets every wrong value once, each in another repo."""
+    import copy
+    import itertools
+    from datetime import date
+
+    from lineupwatch import reporting
+    from lineupwatch.normalize import normalize_repos
+
+    config = load_config(Path(__file__).parent.parent / "config" / "lineupwatch.toml")
+    models = sorted(bundled_models(), key=lambda m: m["createdAt"])
+    fields = sorted({key for model in models for key in model} - {"id"})
+    values = [None, 0, -1, 1.5, True, "", "x", "2026-02-30T00:00:00Z", "2025-1-5", [], [1, None], {}, {"total": "9"},
+              {"total": -5}, {"total": 1e30}, ["text-generation", 5], {"base_model": 3}, {"license": ["mit", 2]}]
+    pairs = list(itertools.product(fields, values))
+    assert len(pairs) <= len(models)
+    for model, (field, value) in zip(models, pairs):
+        model[field] = copy.deepcopy(value)
+    records = normalize_repos(models, config)
+    db = store.open_db(tmp_path / "db.sqlite")
+    with db.atomic():
+        poll_id = store.insert_poll(db, {"started_at": "2026-11-23T06:00:00+00:00", "status": "ok", "orgs": "[]"})
+        store.save_poll_records(db, poll_id, "2026-11-23T06:00:00+00:00", records, {}, [])
+    paths = reporting.write_weekly_report(config, db, date(2026, 11, 29), tmp_path / "reports")
+    undated = json.loads(paths["html"].with_suffix(".json").read_text())["data_health"]["undated_repos"]
+    assert len(undated) == sum(1 for field, value in pairs if field == "createdAt")
+    assert db["repos"].count == len(records) > 600

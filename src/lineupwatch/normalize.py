@@ -43,6 +43,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 
 from .config import Config, Family
@@ -528,6 +529,17 @@ def _text(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def _timestamp(value: object) -> str | None:
+    """An ISO timestamp as the Hub sent it, or None: a malformed date is no date at all."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return value
+
+
 def _count(value: object) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
@@ -544,7 +556,7 @@ def _record(item: _Pending, state: _Resolved, config: Config) -> RepoRecord:
         params_total_b=state.total_b, params_total_source=state.total_source, params_active_b=state.active_b,
         params_active_source=state.active_source, nominal_total_b=nominal,
         size_class=config.size_classes.classify(nominal if nominal is not None else state.total_b),
-        created_at=_text(model.get("createdAt")) or None, last_modified=_text(model.get("lastModified")),
+        created_at=_timestamp(model.get("createdAt")), last_modified=_text(model.get("lastModified")),
         sha=_text(model.get("sha")), license=_license(model),
         gated=_GATED.get(gated, str(gated).lower()) if isinstance(gated, (bool, str)) else "false",
         pipeline_tag=_text(model.get("pipeline_tag")), library_name=_text(model.get("library_name")),
