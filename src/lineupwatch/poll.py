@@ -45,8 +45,9 @@ class PollResult:
 class PollFailed(PollError):
     """Every org failed: nothing was stored but the poll's rows; the message names each org."""
 
-    def __init__(self, failures: list[str]):
+    def __init__(self, endpoint: str, failed: dict[str, str], failures: list[str]):
         Exception.__init__(self, "\n".join(failures))
+        self.org, self.endpoint, self.reason, self.hub_wide = ", ".join(failed), endpoint, "; ".join(failed.values()), False
         self.failures = failures
 
 
@@ -75,7 +76,7 @@ def run_poll(config: Config, db: Database, *, endpoint: str, now: Clock,
                                                     "listing_requests": client.listing_requests,
                                                     "info_requests": client.info_requests})
             store.save_poll_orgs(db, poll_id, outcomes)
-        raise PollFailed(failures)
+        raise PollFailed(endpoint, failed, failures)
     complete = [org for org in orgs if org in listings]
     records = normalize_repos([m for org in complete for m in listings[org]], config)
     children, warnings = _fetch_children(client, db, records, config, now())
@@ -112,7 +113,8 @@ def _fetch_orgs(client: HubClient, db: Database, orgs: list[str], on_page: PageC
             models = client.fetch_org(org, on_page)
         except PollError as err:
             failed[org] = err.reason
-            hub_down = err.reason if err.hub_wide else None
+            if err.hub_wide:
+                hub_down = err.reason
             continue
         if not models:
             failed[org] = _empty_reason(db, org, client.endpoint)
