@@ -47,6 +47,9 @@ def test_an_org_under_its_old_name_fails_alone_and_names_the_fix(tmp_path: Path)
     assert {(o["org"], o["status"]) for o in db["poll_orgs"].rows if o["status"] != "ok"} == {("THUDM", "failed")}
     report = _report(config_path)  # a partial poll is a poll that stored data: it reports
     assert [s["org"] for s in report["data_health"]["stale_orgs"]] == ["THUDM"]
+    status = run_cli("status", "--config", str(config_path)).output
+    assert "org failed in the latest poll: THUDM: the Hub lists no repos for this org" in status
+    assert " partial " in status
     before = {t: list(store.dump_table(db, t)) for t in store.DERIVED_TABLES}
     assert "rebuilt from 1 polls" in run_cli("rebuild", "--config", str(config_path)).output
     assert {t: list(store.dump_table(db, t)) for t in store.DERIVED_TABLES} == before

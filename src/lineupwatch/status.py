@@ -39,4 +39,13 @@ def _database_lines(db, path, limit: int) -> list[str]:
     if rows:
         table = tabulate(rows, headers=["poll", "started", "status", "repos", "pages", "info", "error / warning"])
         lines += ["", table, ""]
-    return lines
+    return lines + _failed_org_lines(db)
+
+
+def _failed_org_lines(db) -> list[str]:
+    """The orgs the latest poll could not store, each with its reason (untruncated)."""
+    if "poll_orgs" not in db.table_names():
+        return []
+    rows = db.execute("SELECT org, reason FROM poll_orgs WHERE status = 'failed' AND poll_id = "
+                      "(SELECT max(id) FROM polls) ORDER BY org").fetchall()
+    return [f"org failed in the latest poll: {org}: {reason}" for org, reason in rows]
