@@ -236,8 +236,10 @@ def test_format_copies_are_known_by_library_and_tags_not_only_by_name() -> None:
             "gguf": {"total": 9.4e9}}
     with_gguf_file = {"id": "Qwen/Qwen3.9-4B", "createdAt": "2026-11-01T00:00:00.000Z", "tags": ["gguf"],
                       "pipeline_tag": "text-generation", "safetensors": {"total": 4.2e9}}  # an original with a .gguf beside it
-    records = _records([base, mlx, gguf, with_gguf_file])
-    for copy in ("Qwen/Qwen3.9-9B-4bit", "Qwen/Qwen3.9-9B-Q8"):
+    bare_gguf = {"id": "Qwen/Qwen3.9-9B-Q4", "createdAt": "2026-11-02T00:00:00.000Z", "pipeline_tag": "text-generation",
+                 "gguf": {"total": 9.4e9, "architecture": "qwen3"}}  # GGUF weights, nothing else says so
+    records = _records([base, mlx, gguf, bare_gguf, with_gguf_file])
+    for copy in ("Qwen/Qwen3.9-9B-4bit", "Qwen/Qwen3.9-9B-Q8", "Qwen/Qwen3.9-9B-Q4"):
         record = records[copy]
         assert (record.quantized, record.entry_key, record.params_total_b, record.params_total_source) == (
             True, "Qwen3.9 · LM · 9B", 9.4, "base")

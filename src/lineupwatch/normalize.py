@@ -472,9 +472,10 @@ def _pending(model: dict, config: Config) -> _Pending | None:
         if isinstance(total, (int, float)) and not isinstance(total, bool) and total > 0:
             counted, source = round(total / 1e9, 6), name
             break
-    # A GGUF/MLX library makes a copy; a gguf tag only when no safetensors weights are there too
-    # (google/gemma-2b ships a .gguf beside its original weights).
-    copy_format = (library or "").lower() in _FORMAT_COPIES or (bool(tags & _FORMAT_COPIES) and source != "safetensors")
+    # A GGUF/MLX library makes a copy; GGUF weights or a gguf/mlx tag only when no safetensors
+    # weights are there too (google/gemma-2b ships a .gguf beside its original weights).
+    copy_format = (library or "").lower() in _FORMAT_COPIES or source == "gguf" or (
+        bool(tags & _FORMAT_COPIES) and source != "safetensors")
     quantized = (parse.parsed.quant is not None or copy_format
                  or any(rel == "quantized" for rel, _ in base_models))
     line, line_source = parse.parsed.line, "name"
