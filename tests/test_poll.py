@@ -124,6 +124,9 @@ def test_hub_that_never_answers_fails_within_the_deadline(tmp_path: Path, hub: R
     assert result.exit_code == 1
     assert f"poll of org 'Qwen' at {hub.url} failed: page 1: timed out" in result.output
     assert elapsed < 3.0 + 1.0
+    reasons = [o["reason"] for o in open_test_db(config_path)["poll_orgs"].rows_where("poll_id = 1", order_by="rowid")]
+    assert len(reasons) == len(watched_orgs(load_config(config_path)))  # every org failed, each with its reason
+    assert reasons[0].startswith("page 1: timed out") and "the poll deadline passed" in reasons[-1]
 
 
 def test_rate_limit_is_waited_out_and_malformed_page_is_a_clear_error(hub: ReplayHub, config_path: Path) -> None:
