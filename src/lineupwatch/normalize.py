@@ -43,11 +43,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
 from functools import lru_cache
 
 from .config import Config, Family
 from .lines import line_from_hub
+from .payload import PACKED_FRACTION, format_copy, packed, repo_id_of, tags_of, timestamp
 
 LINE_LABELS: dict[str, str] = {
     "lm": "LM", "coder": "Coder", "vl": "VL", "omni": "Omni", "math": "Math", "embedding": "Embedding",
@@ -440,21 +440,6 @@ def _approx_label(total_b: float) -> str:
     return f"~{round(total_b * 1000)}M"
 
 
-def repo_id_of(model: object) -> str | None:
-    """`id`, else the older `modelId`: "org/name", or None for anything else."""
-    if not isinstance(model, dict):
-        return None
-    repo_id = model.get("id") if isinstance(model.get("id"), str) else model.get("modelId")
-    return repo_id if isinstance(repo_id, str) and "/" in repo_id else None
-
-
-# A counted total below this share of the name's size, in a packed original, is packed weights.
-PACKED_FRACTION = 0.75
-_FORMAT_COPIES = {"gguf", "mlx"}  # libraries and tags of re-formatted copies
-_PACKED_TAGS = {"fp8", "compressed-tensors", "4-bit", "8-bit", "int4", "int8", "awq", "gptq", "bitsandbytes"}
-_PACKED_DTYPES = {"I32", "U32", "I8", "U8", "I16", "U16", "F8_E4M3", "F8_E5M2", "U4", "I4"}
-
-
 def _pending(model: dict, config: Config) -> _Pending | None:
     repo_id = repo_id_of(model)
     if repo_id is None:
@@ -464,7 +449,7 @@ def _pending(model: dict, config: Config) -> _Pending | None:
         return None
     parse = _parse(repo_id.partition("/")[2], family)
     base_models = _base_models(model)
-    tags = {t.lower() for t in _tags(model)}
+    tags = {t.lower() for t in tags_of(model)}
     library = _text(model.get("library_name"))
     counted, source = None, "unknown"
     for field, name in (("safetensors", "safetensors"), ("gguf", "gguf")):
@@ -472,37 +457,20 @@ def _pending(model: dict, config: Config) -> _Pending | None:
         if isinstance(total, (int, float)) and not isinstance(total, bool) and total > 0:
             counted, source = round(total / 1e9, 6), name
             break
-    # A GGUF/MLX library makes a copy; GGUF weights or a gguf/mlx tag only when no safetensors
-    # weights are there too (google/gemma-2b ships a .gguf beside its original weights).
-    copy_format = (library or "").lower() in _FORMAT_COPIES or source == "gguf" or (
-        bool(tags & _FORMAT_COPIES) and source != "safetensors")
-    quantized = (parse.parsed.quant is not None or copy_format
+    quantized = (parse.parsed.quant is not None or format_copy(library, tags, source)
                  or any(rel == "quantized" for rel, _ in base_models))
     line, line_source = parse.parsed.line, "name"
     if line == "lm":
-        line, line_source = line_from_hub(model.get("pipeline_tag"), _tags(model), library)
+        line, line_source = line_from_hub(model.get("pipeline_tag"), tags_of(model), library)
     return _Pending(model, repo_id, family, parse, base_models, quantized, counted, source, line, line_source,
-                    _packed(model, tags))
-
-
-def _tags(model: dict) -> list[str]:
-    tags = model.get("tags")
-    return [t for t in tags if isinstance(t, str)] if isinstance(tags, list) else []
-
-
-def _packed(model: dict, tags: set[str]) -> bool:
-    """Whether safetensors may count packed weights: the tags say so, or integer/FP8 dtypes hold
-    the weights (an int4 checkpoint stores eight weights in one I32)."""
-    safetensors = model.get("safetensors")
-    dtypes = safetensors.get("parameters") if isinstance(safetensors, dict) else None
-    return bool(tags & _PACKED_TAGS) or (isinstance(dtypes, dict) and bool(set(dtypes) & _PACKED_DTYPES))
+                    packed(model, tags))
 
 
 def _base_models(model: dict) -> tuple[tuple[str, str], ...]:
     """(relation, parent) from 'base_model:<relation>:<parent>' tags; the card's base_model only
     when no tag gives a relation."""
     pairs = []
-    for tag in _tags(model):
+    for tag in tags_of(model):
         parts = tag.split(":", 2)
         if len(parts) == 3 and parts[0] == "base_model" and parts[1] and parts[2]:
             pairs.append((parts[1], parts[2]))
@@ -522,23 +490,12 @@ def _license(model: dict) -> str | None:
         return card["license_name"]
     if isinstance(licence, str) and licence:
         return licence
-    tags = [t for t in _tags(model) if t.startswith("license:")]
+    tags = [t for t in tags_of(model) if t.startswith("license:")]
     return tags[0].partition(":")[2] if tags else None
 
 
 def _text(value: object) -> str | None:
     return value if isinstance(value, str) else None
-
-
-def _timestamp(value: object) -> str | None:
-    """An ISO timestamp as the Hub sent it, or None: a malformed date is no date at all."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return value
 
 
 def _count(value: object) -> int | None:
@@ -557,7 +514,7 @@ def _record(item: _Pending, state: _Resolved, config: Config) -> RepoRecord:
         params_total_b=state.total_b, params_total_source=state.total_source, params_active_b=state.active_b,
         params_active_source=state.active_source, nominal_total_b=nominal,
         size_class=config.size_classes.classify(nominal if nominal is not None else state.total_b),
-        created_at=_timestamp(model.get("createdAt")), last_modified=_text(model.get("lastModified")),
+        created_at=timestamp(model.get("createdAt")), last_modified=_text(model.get("lastModified")),
         sha=_text(model.get("sha")), license=_license(model),
         gated=_GATED.get(gated, str(gated).lower()) if isinstance(gated, (bool, str)) else "false",
         pipeline_tag=_text(model.get("pipeline_tag")), library_name=_text(model.get("library_name")),
