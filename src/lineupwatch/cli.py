@@ -100,6 +100,10 @@ def cli() -> None:
 def poll(config: Config, endpoint: str | None) -> None:
     """Poll every watched org once and store the snapshot.
 
+    Each org is stored on its own: an org whose listing fails or that lists no repos is recorded
+    as failed for this poll, the others are stored, and the command exits 1 naming each failed
+    org and what to do.
+
     \b
     Example:
         lineupwatch poll --endpoint http://127.0.0.1:8321
@@ -110,6 +114,15 @@ def poll(config: Config, endpoint: str | None) -> None:
                f"{result.info_requests} child-count requests; events: {_counts(result.events)}")
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
+    if result.failures:
+        raise click.ClickException(partial_message(result))
+
+
+def partial_message(result: PollResult) -> str:
+    """Exit 1 for a partial poll, naming each failed org and what to do."""
+    return (f"poll {result.poll_id} is partial: {len(result.failures)} org(s) failed and were not stored "
+            "(their repos keep their last state, none is marked removed); the other orgs are stored.\n"
+            + "\n".join(result.failures))
 
 
 def do_poll(config: Config, db, endpoint: str | None) -> PollResult:

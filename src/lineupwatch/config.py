@@ -109,6 +109,8 @@ class AlertRules:
     monitor_health: bool = True
     failed_polls_in_a_row: int = 3
     stale_poll_hours: float = 48.0
+    org_failing: bool = True
+    org_failing_polls: int = 2  # polls in a row (that stored other orgs) an org failed before its alert
 
 
 @dataclass(frozen=True)

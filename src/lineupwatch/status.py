@@ -32,11 +32,20 @@ def _database_lines(db, path, limit: int) -> list[str]:
     rows = db.execute(
         "SELECT id, started_at, status, repo_count, listing_requests, info_requests, "
         "substr(coalesce(error, warnings, ''), 1, 90) FROM polls ORDER BY id DESC LIMIT ?", [limit]).fetchall()
-    last_ok = db.execute("SELECT max(started_at) FROM polls WHERE status = 'ok'").fetchone()[0]
+    last_ok = db.execute("SELECT max(started_at) FROM polls WHERE status IN ('ok', 'partial')").fetchone()[0]
     live = db.execute("SELECT count(*) FROM repos WHERE removed_poll IS NULL").fetchone()[0]
     lines = [f"size: {size / 1e6:.1f} MB (schema version {store.schema_version(db)})",
              f"repos: {live} present, {db['repos'].count - live} removed; last successful poll: {last_ok or 'never'}"]
     if rows:
         table = tabulate(rows, headers=["poll", "started", "status", "repos", "pages", "info", "error / warning"])
         lines += ["", table, ""]
-    return lines
+    return lines + _failed_org_lines(db)
+
+
+def _failed_org_lines(db) -> list[str]:
+    """The orgs the latest poll could not store, each with its reason (untruncated)."""
+    if "poll_orgs" not in db.table_names():
+        return []
+    rows = db.execute("SELECT org, reason FROM poll_orgs WHERE status = 'failed' AND poll_id = "
+                      "(SELECT max(id) FROM polls) ORDER BY org").fetchall()
+    return [f"org failed in the latest poll: {org}: {reason}" for org, reason in rows]

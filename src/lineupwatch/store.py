@@ -108,6 +108,21 @@ def m003_release_dates(db: Database) -> None:
     db.execute("UPDATE repos SET released_at = CASE released_from WHEN 'seen' THEN first_seen_at ELSE created_at END")
 
 
+@MIGRATIONS()
+def m010_poll_orgs(db: Database) -> None:
+    """Each org of each poll on its own: ok, or failed with its reason (issue 10). A poll whose
+    orgs partly failed has status "partial" and stored the orgs that were complete."""
+    db["poll_orgs"].create({"poll_id": int, "org": str, "status": str, "reason": str, "repo_count": int},
+                           pk=("poll_id", "org"), foreign_keys=[("poll_id", "polls", "id")])
+    db["poll_orgs"].create_index(["org", "poll_id"])
+
+
+@MIGRATIONS()
+def m010_repos_line_source(db: Database) -> None:
+    """Which rule decided a repo's line (lines.py)."""
+    db["repos"].add_column("line_source", str)
+
+
 def open_db(path: Path | str) -> Database:
     """Open (creating if needed) a database in WAL mode and upgrade it to the current schema."""
     path = Path(path)
@@ -137,8 +152,27 @@ def record_failed_poll(db: Database, poll: dict) -> int:
         return insert_poll(db, {**poll, "status": "failed"})
 
 
+# Polls that stored data: every org ("ok") or the orgs that were complete ("partial").
+STORED_STATUSES = ("ok", "partial")
+
+
 def ok_poll_ids(db: Database) -> list[int]:
-    return [row[0] for row in db.execute("SELECT id FROM polls WHERE status = 'ok' ORDER BY id")]
+    """Polls that stored data, partial ones included."""
+    return [row[0] for row in db.execute("SELECT id FROM polls WHERE status IN ('ok', 'partial') ORDER BY id")]
+
+
+def save_poll_orgs(db: Database, poll_id: int, outcomes: Iterable[dict]) -> None:
+    """One row per org of a poll: {org, status ok|failed, reason, repo_count}."""
+    db["poll_orgs"].insert_all({"poll_id": poll_id, **outcome} for outcome in outcomes)
+
+
+def last_ok_listing(db: Database, org: str) -> dict | None:
+    """The org's last complete listing (poll_id, started_at, repo_count), or None: what "listed
+    no repos though it had N" is measured against."""
+    row = db.execute(
+        "SELECT p.id, p.started_at, o.repo_count FROM poll_orgs AS o JOIN polls AS p ON p.id = o.poll_id "
+        "WHERE o.org = ? AND o.status = 'ok' ORDER BY p.id DESC LIMIT 1", [org]).fetchone()
+    return {"poll_id": row[0], "started_at": row[1], "repo_count": row[2]} if row else None
 
 
 # --- raw archive ---------------------------------------------------------------------------------

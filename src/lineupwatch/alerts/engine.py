@@ -47,7 +47,7 @@ def run_alerts(config: Config, db: Database, *, as_of: date, now: datetime, dry_
     # The first run that can judge the release pattern (a poll succeeded, no pattern state is known
     # yet) records every condition and sends one welcome digest; monitor alerts from failed polls
     # before it do not make it a later run, which would mail every existing condition one by one.
-    polled = any(poll.status == "ok" for poll in facts.polls)
+    polled = any(poll.stored for poll in facts.polls)
     judged_before = any(row["rule"] != "monitor_health" for row in known.values())
     welcomed = db["notifications"].count_where("rule = ?", [WELCOME_RULE]) > 0
     run = AlertRun(firing=len(current), first_run=polled and not judged_before and not welcomed)

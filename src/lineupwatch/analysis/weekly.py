@@ -10,6 +10,7 @@ from ..normalize import LINE_LABELS
 from .coverage import coverage_matrix, lineup, quarterly_counts
 from .entries import Entry, build_entries
 from .forecasts import ForecastResult, evaluate
+from .health import hub_health, with_stale_orgs
 
 SCHEMA_VERSION = 1
 RISK_KINDS = ("licence_changed", "gating_changed", "removed", "restored", "params_changed")
@@ -22,7 +23,7 @@ def iso_week(day: date) -> str:
 
 def analyse(facts: Facts, config: Config) -> tuple[list[Entry], list[ForecastResult]]:
     entries = build_entries((r for r in facts.repos if r.family in config.watch), config.analysis)
-    return entries, evaluate(entries, facts.events, config, facts.as_of)
+    return entries, [with_stale_orgs(f, facts, config) for f in evaluate(entries, facts.events, config, facts.as_of)]
 
 
 def build_report(facts: Facts, config: Config, alerts: list[dict] | None = None) -> dict:
@@ -99,25 +100,26 @@ def _totals(state: dict, size_of: dict[str, bool], family_of: dict[str, str], fa
 
 
 def data_health(facts: Facts, config: Config) -> dict:
-    ok = [p for p in facts.polls if p.status == "ok"]
+    ok = [p for p in facts.polls if p.stored]
     week_ago = (facts.as_of - timedelta(days=7)).isoformat()
     failures_in_a_row = 0
     for poll in reversed(facts.polls):
-        if poll.status == "ok":
+        if poll.stored:
             break
         failures_in_a_row += 1
     counted = set(config.analysis.counted_lines)
     unsized = [r.repo_id for r in facts.repos if r.family in config.watch and r.line in counted
                and not r.quantized and r.size_class is None]
-    notes = []
+    hub = hub_health(facts, config)
+    notes = list(hub.pop("notes"))
     if facts.backfilled:
         notes.append(f"no poll had run by {facts.as_of}: entries are dated by createdAt and their state "
                      "is taken from the first poll after that day")
     return {"last_successful_poll": ok[-1].started_at if ok else None, "polls": len(facts.polls),
-            "failed_polls_7d": sum(1 for p in facts.polls if p.status != "ok" and p.started_at[:10] >= week_ago),
+            "failed_polls_7d": sum(1 for p in facts.polls if not p.stored and p.started_at[:10] >= week_ago),
             "failed_polls_in_a_row": failures_in_a_row,
-            "last_error": next((p.error for p in reversed(facts.polls) if p.status != "ok"), None),
-            "unsized_repos": unsized, "backfilled": facts.backfilled, "notes": notes}
+            "last_error": next((p.error for p in reversed(facts.polls) if p.error), None),
+            "unsized_repos": unsized, "backfilled": facts.backfilled, "notes": notes, **hub}
 
 
 def _entry_json(entry: Entry) -> dict:
