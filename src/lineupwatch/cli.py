@@ -270,10 +270,12 @@ def _echo_job(result: jobs.JobResult) -> None:
 
 
 def _alert_lines(run: AlertRun, dry_run: bool = False) -> list[str]:
-    verb = "would send" if dry_run else "new"
+    verb = "would send" if dry_run or run.read_only else "new"
     head = (f"alerts: {run.firing} conditions hold; {len(run.created)} {verb}"
             + (" (first run: one welcome digest)" if run.first_run else "")
-            + (f"; {run.sent} sent" if run.sent else "") + (f"; {run.pending} pending" if run.pending else ""))
+            + (f"; {run.sent} sent" if run.sent else "") + (f"; {run.pending} pending" if run.pending else "")
+            + ("; read-only (--as-of is not today): alert state and delivery change only in a run for today"
+               if run.read_only and not dry_run else ""))
     return [head] + [f"  [{notice.severity}] {one_line(notice.subject)}" for notice in run.created]
 
 
@@ -284,6 +286,9 @@ def _alert_lines(run: AlertRun, dry_run: bool = False) -> list[str]:
 @config_option
 def alerts(config: Config, as_of: datetime | None, dry_run: bool, test_mail: bool) -> None:
     """Evaluate the alert rules and send each new alert once by email.
+
+    With --as-of a day other than today it only prints what that day looked like: alert state and
+    delivery change only in a run for today.
 
     \b
     Example:
@@ -301,7 +306,7 @@ def alerts(config: Config, as_of: datetime | None, dry_run: bool, test_mail: boo
         run = run_alerts(config, db, as_of=_day(as_of), now=utc_now(), dry_run=dry_run)
     for line in _alert_lines(run, dry_run):
         click.echo(line)
-    if dry_run:
+    if dry_run or run.read_only:
         for notice in run.created:
             click.echo(f"\n--- {one_line(notice.subject)}\n{notice.body}")
             for line in notice.evidence:

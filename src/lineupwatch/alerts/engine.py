@@ -33,6 +33,8 @@ class AlertRun:
     pending: int = 0
     first_run: bool = False
     error: str | None = None
+    # A past (or future) day is evaluated and printed only: alert state belongs to the present.
+    read_only: bool = False
 
     @property
     def ok(self) -> bool:
@@ -40,6 +42,10 @@ class AlertRun:
 
 
 def run_alerts(config: Config, db: Database, *, as_of: date, now: datetime, dry_run: bool = False) -> AlertRun:
+    """Evaluate the rules as of `as_of`; only a live run (as_of is today) records state and sends.
+
+    Evaluating another day would resolve every condition that day did not know about, and the next
+    live run would announce them all again: a mail flood on an unchanged Hub."""
     facts = load_facts(db, as_of)
     entries, forecasts = analyse(facts, config)
     current = {a.fingerprint: a for a in evaluate_rules(AlertContext(facts, entries, forecasts, now), config)}
@@ -50,13 +56,14 @@ def run_alerts(config: Config, db: Database, *, as_of: date, now: datetime, dry_
     polled = any(poll.status == "ok" for poll in facts.polls)
     judged_before = any(row["rule"] != "monitor_health" for row in known.values())
     welcomed = db["notifications"].count_where("rule = ?", [WELCOME_RULE]) > 0
-    run = AlertRun(firing=len(current), first_run=polled and not judged_before and not welcomed)
+    run = AlertRun(firing=len(current), first_run=polled and not judged_before and not welcomed,
+                   read_only=as_of != now.date())
     stamp = now.isoformat(timespec="seconds")
     changes = _plan(current, known)
     notices = _welcome(forecasts, config) if run.first_run else [
         (alert, reason) for alert, reason in changes
         if reason is not Reason.RESOLVED or config.mail.announce_resolved]
-    if dry_run:
+    if dry_run or run.read_only:
         run.created = [_notice(0, alert, reason) for alert, reason in notices]
         run.pending = db["notifications"].count_where("sent_at IS NULL")
         return run
