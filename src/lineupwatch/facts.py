@@ -47,6 +47,7 @@ class Poll:
     started_at: str
     status: str
     error: str | None
+    warnings: str | None = None  # JSON list of the poll's data-health notes
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ def load_facts(db: Database, as_of: date, trend_family: str | None = None) -> Fa
     state at up to TREND_POINTS polls, so it is read only when asked, for one family)."""
     day = as_of.isoformat()
     polls = [Poll(*row) for row in db.execute(
-        "SELECT id, started_at, status, error FROM polls WHERE substr(started_at, 1, 10) <= ? ORDER BY id", [day])]
+        "SELECT id, started_at, status, error, warnings FROM polls WHERE substr(started_at, 1, 10) <= ? ORDER BY id", [day])]
     ok_polls = [p for p in polls if p.status == "ok"]
     last_poll = ok_polls[-1].id if ok_polls else None
     state = _state_at(db, last_poll)

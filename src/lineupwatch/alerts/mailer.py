@@ -13,7 +13,7 @@ import re
 import smtplib
 import ssl
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from email.message import EmailMessage
 from email.utils import formatdate
 from pathlib import Path
@@ -21,6 +21,7 @@ from pathlib import Path
 from jinja2 import Environment
 
 from ..config import MailSettings
+from ..sanitize import clean, clean_text
 
 
 class MailError(Exception):
@@ -62,6 +63,8 @@ def one_line(text: str, limit: int = 180) -> str:
 
 def compose(notices: list[Notice], settings: MailSettings, link: str | None) -> EmailMessage:
     """One mail for a group of notices (a digest, or a single alert)."""
+    notices = [replace(n, subject=clean_text(n.subject), body=clean_text(n.body), evidence=clean(n.evidence))
+               for n in notices]
     if len(notices) == 1:
         subject = notices[0].subject
     else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 
 from ..config import Config
@@ -107,6 +108,8 @@ def data_health(facts: Facts, config: Config) -> dict:
     unsized = [r.repo_id for r in facts.repos if r.family in config.watch and r.line in counted
                and not r.quantized and r.size_class is None]
     notes = []
+    if ok and ok[-1].warnings:  # what the last poll could not do (child counts skipped or stopped)
+        notes += [f"last poll: {note}" for note in json.loads(ok[-1].warnings)]
     if facts.backfilled:
         notes.append(f"no poll had run by {facts.as_of}: entries are dated by createdAt and their state "
                      "is taken from the first poll after that day")
