@@ -82,6 +82,17 @@ def m002_alert_log(db: Database) -> None:
     db["notifications"].create_index(["sent_at"])
 
 
+@MIGRATIONS()
+def m040_deliveries(db: Database) -> None:
+    """Exactly once per channel: one row per (notification, channel), marked sent when that channel
+    took it, so a channel that is down keeps its notices pending without holding up the others."""
+    db["deliveries"].create({
+        "notification_id": int, "channel": str, "sent_at": str, "message_id": str, "attempts": int,
+        "last_error": str,
+    }, pk=("notification_id", "channel"), foreign_keys=[("notification_id", "notifications", "id")])
+    db["deliveries"].create_index(["channel", "sent_at"])
+
+
 def _column_type(annotation: object) -> type:
     text = str(annotation)
     if "float" in text:
