@@ -87,6 +87,20 @@ def locked_db(config: Config) -> Iterator:
         raise click.ClickException(str(err)) from None
 
 
+@contextmanager
+def reader_db(config: Config) -> Iterator:
+    """The database for reading beside a running writer: no lock, no migration, no write."""
+    with database_errors(config):
+        try:
+            db = store.open_reader(config.database_path)
+        except store.SchemaOutdated as err:
+            raise click.ClickException(str(err)) from None
+        try:
+            yield db
+        finally:
+            db.close()
+
+
 @click.group()
 @click.version_option(package_name="lineupwatch")
 def cli() -> None:
@@ -213,7 +227,7 @@ def report(config: Config, as_of: datetime | None, out_dir: Path | None, since_b
         lineupwatch report --since-baseline
     """
     out = out_dir or config.reports_path
-    with locked_db(config) as db:
+    with reader_db(config) as db:  # a report only reads: it never waits for, or blocks, a run
         if not store.ok_poll_ids(db):
             raise click.ClickException(f"no successful poll in {config.database_path} yet, so nothing to report: "
                                        "run `lineupwatch poll` first. No report written.")
@@ -302,8 +316,11 @@ def alerts(config: Config, as_of: datetime | None, dry_run: bool, test_mail: boo
             raise click.ClickException(str(err)) from None
         click.echo(f"test mail sent to {', '.join(config.mail.recipients)} via {config.mail.host}:{config.mail.port}")
         return
-    with locked_db(config) as db:
-        run = run_alerts(config, db, as_of=_day(as_of), now=utc_now(), dry_run=dry_run)
+    now = utc_now()
+    day = as_of.date() if as_of else now.date()
+    # Only a live run for today records alert state and sends; anything else reads beside a run.
+    with (reader_db(config) if dry_run or day != now.date() else locked_db(config)) as db:
+        run = run_alerts(config, db, as_of=day, now=now, dry_run=dry_run)
     for line in _alert_lines(run, dry_run):
         click.echo(line)
     if dry_run or run.read_only:
@@ -330,11 +347,16 @@ def schedule(config: Config) -> None:
     log = logging.getLogger("lineupwatch.schedule")
     from . import jobs
 
-    def job() -> bool:
-        result = jobs.run_job(config, endpoint=config.endpoint(), now=utc_now)
+    def job() -> str | None:
+        """One run; returns why it failed (one line), or None."""
+        try:
+            with database_errors(config):
+                result = jobs.run_job(config, endpoint=config.endpoint(), now=utc_now)
+        except click.ClickException as err:
+            return one_line(err.format_message(), 400)
         for line in _job_lines(result):
             log.info(line)
-        return result.ok
+        return None if result.ok else one_line(result.poll_error or (result.alerts and result.alerts.error) or "?", 400)
 
     scheduler.serve(config, job, log)
 

@@ -94,20 +94,21 @@ def next_run_times(config: Config, now: datetime, count: int) -> list[datetime]:
     return times
 
 
-def serve(config: Config, job: Callable[[], bool], log: logging.Logger) -> None:
-    """Block running `job` on schedule until SIGTERM or SIGINT."""
+def serve(config: Config, job: Callable[[], str | None], log: logging.Logger) -> None:
+    """Block running `job` (it returns the cause of a failure, or None) until SIGTERM or SIGINT."""
     scheduler = BlockingScheduler(timezone=config.schedule.timezone)
 
     def logged_job() -> None:
         started = time.monotonic()
         log.info("run started")
         try:
-            outcome = "ok" if job() else "failed"
+            cause = job()
+            outcome = "ok" if cause is None else f"failed ({cause})"
         except LockBusy:
             outcome = "skipped: another run holds the lock"
-        except Exception:  # the daemon outlives a bad run; the traceback goes to the log
-            log.exception("run crashed")
-            outcome = "crashed"
+        except Exception as err:  # the daemon outlives a bad run: the cause in one line, the traceback at debug
+            log.debug("run crashed", exc_info=True)
+            outcome = "failed ({})".format(" ".join(f"{type(err).__name__}: {err}".split()))
         # Not scheduler.get_job(): during shutdown the scheduler holds its job-store lock while it
         # waits for this very job, so asking it would deadlock.
         upcoming = next_run_times(config, datetime.now(scheduler.timezone), 1)

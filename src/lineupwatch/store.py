@@ -114,6 +114,29 @@ def open_db(path: Path | str) -> Database:
     return db
 
 
+class SchemaOutdated(Exception):
+    """A reader found a database older than this lineupwatch; only a run (under the lock) upgrades it."""
+
+
+def open_reader(path: Path | str) -> Database:
+    """Open an existing database to read it, beside a running writer: no migration, no write.
+
+    Migrations run only in `open_db` under the run lock; a reader that migrated would race a first
+    poll for the schema ("database is locked"). A database still short of migrations is refused."""
+    path = Path(path)
+    if not path.exists():
+        raise SchemaOutdated(f"no database at {path} yet: run `lineupwatch run` (or `lineupwatch poll`) to create it")
+    db = Database(sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False))
+    db.execute("PRAGMA query_only=ON")
+    missing = [migration.name for migration in MIGRATIONS.pending(db)]
+    if missing:
+        version = schema_version(db)
+        db.close()
+        raise SchemaOutdated(f"database {path} is at schema version {version} and needs {', '.join(missing)}: "
+                             "run `lineupwatch run` (or `lineupwatch poll`) once to upgrade it")
+    return db
+
+
 def schema_version(db: Database) -> int:
     """The number of migrations applied: what an older database is upgraded from."""
     return len(MIGRATIONS.applied(db))
