@@ -153,3 +153,15 @@ def test_a_dead_webhook_host_fails_fast_and_alone(tmp_path: Path, hub: ReplayHub
     failed = run_cli("alerts", "--config", str(config_path), ok=False)
     assert failed.exit_code == 1 and "cannot post to webhook" in failed.output
     assert len(sink.messages) == 1
+
+
+def test_an_unusable_url_from_the_environment_fails_that_channel_alone(
+        tmp_path: Path, hub: ReplayHub, smtp, monkeypatch: pytest.MonkeyPatch) -> None:
+    sink, port = smtp
+    monkeypatch.setenv("LINEUPWATCH_WEBHOOK_URLS", "nope://secret-token")
+    config_path = write_config(tmp_path, hub.url, mail_config(port))
+    run_cli("poll", "--config", str(config_path))
+    failed = run_cli("alerts", "--config", str(config_path), ok=False)
+    assert failed.exit_code == 1
+    assert "Apprise cannot use the webhook URL nope://..." in failed.output and "secret-token" not in failed.output
+    assert len(sink.messages) == 1

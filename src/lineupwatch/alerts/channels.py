@@ -30,7 +30,6 @@ class ChannelError(Exception):
 
 class Channel(Protocol):
     key: str  # stable name in the deliveries table; never holds a secret
-    label: str  # what logs and output show; never holds a secret
 
     def send(self, notices: list[Notice], link: str | None, on_sent: OnSent) -> None: ...
 
@@ -39,10 +38,6 @@ class Channel(Protocol):
 class MailChannel:
     settings: MailSettings
     key: str = "mail"
-
-    @property
-    def label(self) -> str:
-        return f"mail via {self.settings.host}:{self.settings.port}"
 
     def send(self, notices: list[Notice], link: str | None, on_sent: OnSent) -> None:
         groups = [notices] if self.settings.digest else [[n] for n in notices]
@@ -77,7 +72,9 @@ class WebhookChannel:
         import apprise  # ~0.3 s of imports, paid only when a webhook is configured
 
         target = apprise.Apprise()
-        target.add(self.url)
+        if not target.add(self.url):  # a URL from the environment is first seen here
+            raise ChannelError(f"Apprise cannot use the webhook URL {_private(self.url)}: fix it in webhooks.urls "
+                               "or $LINEUPWATCH_WEBHOOK_URLS; the alerts stay pending for this channel")
         groups = [notices] if self.digest else [[n] for n in notices]
         for group in groups:
             title = one_line("[lineupwatch] " + (group[0].subject if len(group) == 1 else
