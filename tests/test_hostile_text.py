@@ -42,6 +42,13 @@ def test_a_hostile_id_and_card_leave_every_output_valid(tmp_path: Path, hub: Rep
 
     run_cli("report", "--config", str(config_path))
     run_cli("alerts", "--config", str(config_path))
+    hub.set_models(bundled_models())  # the hostile repo is removed: an alert that names it
+    run_cli("poll", "--config", str(config_path))
+    printed = run_cli("alerts", "--dry-run", "--config", str(config_path)).output
+    assert "Qwen/Qwen3.9-4B was removed" in printed
+    assert not any(char in printed for char in UNSAFE)  # no terminal escapes either
+    run_cli("alerts", "--config", str(config_path))
+    assert any("Qwen/Qwen3.9-4B was removed" in m["Subject"] for _, m, _ in sink.messages)
     reports = tmp_path / "reports"
     feed = ET.parse(reports / "feed.xml")  # well-formed XML 1.0
     assert feed.getroot().tag.endswith("feed")

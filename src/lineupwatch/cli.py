@@ -24,6 +24,7 @@ from . import status as status_view
 from . import store
 from .config import Config, ConfigError, load_config
 from .lock import LockBusy, run_lock
+from .sanitize import clean_text
 
 if TYPE_CHECKING:
     from . import jobs
@@ -325,9 +326,9 @@ def alerts(config: Config, as_of: datetime | None, dry_run: bool, test_mail: boo
         click.echo(line)
     if dry_run or run.read_only:
         for notice in run.created:
-            click.echo(f"\n--- {one_line(notice.subject)}\n{notice.body}")
+            click.echo(f"\n--- {one_line(notice.subject)}\n{clean_text(notice.body)}")  # no terminal escapes
             for line in notice.evidence:
-                click.echo(f"  - {line}")
+                click.echo(f"  - {one_line(line, 1000)}")
     if not run.ok:
         raise click.ClickException(run.error)
 
