@@ -24,6 +24,7 @@ from . import status as status_view
 from . import store
 from .config import Config, ConfigError, load_config
 from .lock import LockBusy, run_lock
+from .sanitize import clean_text
 
 if TYPE_CHECKING:
     from . import jobs
@@ -85,6 +86,20 @@ def locked_db(config: Config) -> Iterator:
                 db.close()
     except LockBusy as err:
         raise click.ClickException(str(err)) from None
+
+
+@contextmanager
+def reader_db(config: Config) -> Iterator:
+    """The database for reading beside a running writer: no lock, no migration, no write."""
+    with database_errors(config):
+        try:
+            db = store.open_reader(config.database_path)
+        except store.SchemaOutdated as err:
+            raise click.ClickException(str(err)) from None
+        try:
+            yield db
+        finally:
+            db.close()
 
 
 @click.group()
@@ -237,7 +252,7 @@ def report(config: Config, as_of: datetime | None, out_dir: Path | None, since_b
         lineupwatch report --since-baseline
     """
     out = out_dir or config.reports_path
-    with locked_db(config) as db:
+    with reader_db(config) as db:  # a report only reads: it never waits for, or blocks, a run
         if not store.ok_poll_ids(db):
             raise click.ClickException(f"no successful poll in {config.database_path} yet, so nothing to report: "
                                        "run `lineupwatch poll` first. No report written.")
@@ -294,10 +309,12 @@ def _echo_job(result: jobs.JobResult) -> None:
 
 
 def _alert_lines(run: AlertRun, dry_run: bool = False) -> list[str]:
-    verb = "would send" if dry_run else "new"
+    verb = "would send" if dry_run or run.read_only else "new"
     head = (f"alerts: {run.firing} conditions hold; {len(run.created)} {verb}"
             + (" (first run: one welcome digest)" if run.first_run else "")
-            + (f"; {run.sent} sent" if run.sent else "") + (f"; {run.pending} pending" if run.pending else ""))
+            + (f"; {run.sent} sent" if run.sent else "") + (f"; {run.pending} pending" if run.pending else "")
+            + ("; read-only (--as-of is not today): alert state and delivery change only in a run for today"
+               if run.read_only and not dry_run else ""))
     return [head] + [f"  [{notice.severity}] {one_line(notice.subject)}" for notice in run.created]
 
 
@@ -308,6 +325,9 @@ def _alert_lines(run: AlertRun, dry_run: bool = False) -> list[str]:
 @config_option
 def alerts(config: Config, as_of: datetime | None, dry_run: bool, test_mail: bool) -> None:
     """Evaluate the alert rules and send each new alert once by email.
+
+    With --as-of a day other than today it only prints what that day looked like: alert state and
+    delivery change only in a run for today.
 
     \b
     Example:
@@ -321,15 +341,18 @@ def alerts(config: Config, as_of: datetime | None, dry_run: bool, test_mail: boo
             raise click.ClickException(str(err)) from None
         click.echo(f"test mail sent to {', '.join(config.mail.recipients)} via {config.mail.host}:{config.mail.port}")
         return
-    with locked_db(config) as db:
-        run = run_alerts(config, db, as_of=_day(as_of), now=utc_now(), dry_run=dry_run)
+    now = utc_now()
+    day = as_of.date() if as_of else now.date()
+    # Only a live run for today records alert state and sends; anything else reads beside a run.
+    with (reader_db(config) if dry_run or day != now.date() else locked_db(config)) as db:
+        run = run_alerts(config, db, as_of=day, now=now, dry_run=dry_run)
     for line in _alert_lines(run, dry_run):
         click.echo(line)
-    if dry_run:
+    if dry_run or run.read_only:
         for notice in run.created:
-            click.echo(f"\n--- {one_line(notice.subject)}\n{notice.body}")
+            click.echo(f"\n--- {one_line(notice.subject)}\n{clean_text(notice.body)}")  # no terminal escapes
             for line in notice.evidence:
-                click.echo(f"  - {line}")
+                click.echo(f"  - {one_line(line, 1000)}")
     if not run.ok:
         raise click.ClickException(run.error)
 
@@ -349,11 +372,16 @@ def schedule(config: Config) -> None:
     log = logging.getLogger("lineupwatch.schedule")
     from . import jobs
 
-    def job() -> bool:
-        result = jobs.run_job(config, endpoint=config.endpoint(), now=utc_now)
+    def job() -> str | None:
+        """One run; returns why it failed (one line), or None."""
+        try:
+            with database_errors(config):
+                result = jobs.run_job(config, endpoint=config.endpoint(), now=utc_now)
+        except click.ClickException as err:
+            return one_line(err.format_message(), 400)
         for line in _job_lines(result):
             log.info(line)
-        return result.ok
+        return None if result.ok else one_line(result.poll_error or (result.alerts and result.alerts.error) or "?", 400)
 
     scheduler.serve(config, job, log)
 

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from huggingface_hub.utils import HFValidationError, validate_repo_id
 from sqlite_utils import Database
 
 from . import store
@@ -179,12 +180,26 @@ def _fetch_children(client: HubClient, db: Database, records: list[RepoRecord], 
     """Child counts are an adoption signal, not the snapshot: a failure stops them, not the poll."""
     fetched_at = {row[0]: row[1] for row in db.execute("SELECT repo_id, children_fetched_at FROM repos")}
     counts: dict[str, int | None] = {}
-    for repo_id in children_due(records, fetched_at, config, now):
+    due = children_due(records, fetched_at, config, now)
+    refused = [repo_id for repo_id in due if not _client_accepts(repo_id)]
+    notes = [f"child counts skipped for {len(refused)} repo id(s) the Hub client refuses: "
+             + ", ".join(repr(repo_id) for repo_id in refused[:5])] if refused else []
+    for repo_id in (r for r in due if r not in refused):
         try:
             counts[repo_id] = client.children_count(repo_id)
         except PollError as err:
-            return counts, [f"child counts stopped after {len(counts)} repos: {err}"]
-    return counts, []
+            return counts, notes + [f"child counts stopped after {len(counts)} repos: {err}"]
+    return counts, notes
+
+
+def _client_accepts(repo_id: str) -> bool:
+    """huggingface_hub refuses some ids the listing returns (control characters, odd punctuation):
+    a per-repo request for one would fail before it is sent, so it is skipped, never retried."""
+    try:
+        validate_repo_id(repo_id)
+    except HFValidationError:
+        return False
+    return True
 
 
 def _iso(moment: datetime) -> str:

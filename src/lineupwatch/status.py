@@ -17,11 +17,15 @@ def render_status(config: Config, now: datetime, limit: int = 10) -> str:
     if not path.exists():
         lines.append("no database yet: run `lineupwatch poll` (or `lineupwatch run`) to create it")
     else:
-        db = store.open_db(path)
         try:
-            lines += _database_lines(db, path, limit)
-        finally:
-            db.close()
+            db = store.open_reader(path)  # beside a running poll: never migrate, never wait for the lock
+        except store.SchemaOutdated as err:
+            lines.append(f"database not ready: {err} (a first run may be under way)")
+        else:
+            try:
+                lines += _database_lines(db, path, limit)
+            finally:
+                db.close()
     lines.append(f"next scheduled runs ({config.schedule.run_cron}, {config.schedule.timezone}):")
     lines += [f"  {moment.isoformat()}" for moment in next_run_times(config, now, 3)]
     return "\n".join(lines)

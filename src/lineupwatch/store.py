@@ -123,6 +123,17 @@ def m010_repos_line_source(db: Database) -> None:
     db["repos"].add_column("line_source", str)
 
 
+@MIGRATIONS()
+def m040_deliveries(db: Database) -> None:
+    """Exactly once per channel: one row per (notification, channel), marked sent when that channel
+    took it, so a channel that is down keeps its notices pending without holding up the others."""
+    db["deliveries"].create({
+        "notification_id": int, "channel": str, "sent_at": str, "message_id": str, "attempts": int,
+        "last_error": str,
+    }, pk=("notification_id", "channel"), foreign_keys=[("notification_id", "notifications", "id")])
+    db["deliveries"].create_index(["channel", "sent_at"])
+
+
 def open_db(path: Path | str) -> Database:
     """Open (creating if needed) a database in WAL mode and upgrade it to the current schema."""
     path = Path(path)
@@ -132,6 +143,29 @@ def open_db(path: Path | str) -> Database:
     db.execute("PRAGMA foreign_keys=ON")
     MIGRATIONS.apply(db)
     db.execute(f"PRAGMA user_version={schema_version(db)}")
+    return db
+
+
+class SchemaOutdated(Exception):
+    """A reader found a database older than this lineupwatch; only a run (under the lock) upgrades it."""
+
+
+def open_reader(path: Path | str) -> Database:
+    """Open an existing database to read it, beside a running writer: no migration, no write.
+
+    Migrations run only in `open_db` under the run lock; a reader that migrated would race a first
+    poll for the schema ("database is locked"). A database still short of migrations is refused."""
+    path = Path(path)
+    if not path.exists():
+        raise SchemaOutdated(f"no database at {path} yet: run `lineupwatch run` (or `lineupwatch poll`) to create it")
+    db = Database(sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False))
+    db.execute("PRAGMA query_only=ON")
+    missing = [migration.name for migration in MIGRATIONS.pending(db)]
+    if missing:
+        version = schema_version(db)
+        db.close()
+        raise SchemaOutdated(f"database {path} is at schema version {version} and needs {', '.join(missing)}: "
+                             "run `lineupwatch run` (or `lineupwatch poll`) once to upgrade it")
     return db
 
 

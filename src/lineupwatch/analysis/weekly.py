@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 
 from ..config import Config
@@ -112,6 +113,8 @@ def data_health(facts: Facts, config: Config) -> dict:
                and not r.quantized and r.size_class is None]
     hub = hub_health(facts, config)
     notes = list(hub.pop("notes"))
+    if ok and ok[-1].warnings:  # what the last poll could not do (child counts skipped or stopped)
+        notes += [f"last poll: {note}" for note in json.loads(ok[-1].warnings)]
     if facts.backfilled:
         notes.append(f"no poll had run by {facts.as_of}: entries are dated by createdAt and their state "
                      "is taken from the first poll after that day")
