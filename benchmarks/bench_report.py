@@ -39,7 +39,7 @@ def build_database(path: Path, repos: int, days: int) -> None:
         moment = datetime.combine(START + timedelta(days=day), datetime.min.time(), timezone.utc) + timedelta(hours=6)
         stamp = moment.isoformat(timespec="seconds")
         visible = [dataclasses.replace(r, downloads=(r.downloads or 0) + day * 13) for r in records
-                   if r.created_at[:10] <= stamp[:10]]
+                   if (r.created_at or "")[:10] <= stamp[:10]]
         with db.atomic():
             poll_id = store.insert_poll(db, {"started_at": stamp, "finished_at": stamp, "status": "ok",
                                              "endpoint": "synthetic", "orgs": "[]", "repo_count": len(visible),

@@ -1,4 +1,5 @@
-"""Build the bundled Hub state (src/lineupwatch/data/hub_state.json.gz) from the facts CSVs.
+"""Build the bundled Hub state (src/lineupwatch/data/hub_state.json.gz) and its timeline
+(src/lineupwatch/data/hub_public.csv: the day each repo went public) from the facts CSVs.
 
 The facts (repo ids, sizes, release dates, licences) come from public sources and are copied in
 src/lineupwatch/data/facts/. Everything else a Hub listing carries is derived here by fixed,
@@ -6,7 +7,11 @@ documented rules (see src/lineupwatch/data/README.md), and the made-up counters 
 child-model counts) are drawn from a hash of the repo id, so the build is reproducible byte for
 byte: `make fixture` twice gives the same file.
 
-Usage: python scripts/build_hub_state.py [--out PATH] [--readme PATH]
+A repo's `createdAt` is the Hub's own where facts/hub_created.csv records it (131 repos), else its
+public release minus a lag drawn (from the repo id) from the recorded lags of the same org: repos
+are created, private, before they go public. The replay Hub serves each repo from its public day on.
+
+Usage: python scripts/build_hub_state.py [--out PATH] [--timeline PATH]
 """
 
 from __future__ import annotations
@@ -60,8 +65,37 @@ def unit(repo_id: str, salt: str) -> float:
     return int.from_bytes(digest[:8], "big") / 2**64
 
 
+def hub_created() -> dict[str, str]:
+    """The Hub's own createdAt of the repos recorded in facts/hub_created.csv."""
+    with open(DATA / "facts" / "hub_created.csv", newline="", encoding="utf-8") as handle:
+        return {row["repo_id"]: row["hub_created_at"] for row in csv.DictReader(handle)}
+
+
+def recorded_lags() -> dict[str, list[float]]:
+    """Days from creation to public release recorded per org (negative lags, where the facts date
+    is a day before the Hub's clock, count as 0); key "" holds every org's."""
+    lags: dict[str, list[float]] = {"": []}
+    with open(DATA / "facts" / "hub_created.csv", newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            lag = max(0.0, float(row["lag_days"]))
+            lags.setdefault(row["repo_id"].split("/")[0], []).append(lag)
+            lags[""].append(lag)
+    return {org: sorted(values) for org, values in lags.items()}
+
+
+def drawn_created(repo_id: str, public: str, lags: dict[str, list[float]]) -> str:
+    """A createdAt for a repo the Hub record does not cover: its public moment minus a lag drawn
+    from the same org's recorded lags (every org's where it has fewer than three)."""
+    org = repo_id.split("/")[0]
+    pool = lags.get(org) if len(lags.get(org, [])) >= 3 else lags[""]
+    lag = pool[int(unit(repo_id, "lag") * len(pool))] + unit(repo_id, "lag-hours")
+    moment = datetime.fromisoformat(public.replace("Z", "+00:00")) - timedelta(days=lag)
+    return iso(moment)
+
+
 def created_at(release_date: str, repo_id: str) -> tuple[str, str]:
-    """(ISO timestamp, precision) from a facts date: a day, `~` day, `YYYY-MM~` or `YYYY~`."""
+    """(ISO timestamp of the public release, precision) from a facts date: a day, `~` day,
+    `YYYY-MM~` or `YYYY~`."""
     text = release_date.rstrip("~")
     if not text:
         return "", "missing"
@@ -128,13 +162,13 @@ def counters(row: dict, quantized: bool, created: str) -> dict:
     }
 
 
-def model_object(row: dict, org: str, line: str, variant: str, parents: list[tuple[str, str]]) -> dict:
+def model_object(row: dict, org: str, line: str, variant: str, parents: list[tuple[str, str]],
+                 created: str, public: str) -> dict:
     """One model as the Hub's listing returns it with every expandable property we use."""
     repo_id = row["repo_id"]
     quantized = "+" in variant or variant in PACKED_FRACTION or bool(_QUANT_SUFFIX.search(repo_id))
     quant = variant.split("+")[-1] if "+" in variant else variant
-    created, _ = created_at(row["release_date"], repo_id)
-    modified = datetime.fromisoformat(created.replace("Z", "+00:00")) + timedelta(days=int(unit(repo_id, "mod") * 60))
+    modified = datetime.fromisoformat(public.replace("Z", "+00:00")) + timedelta(days=int(unit(repo_id, "mod") * 60))
     licence, licence_name = licence_fields(row["license"])
     gguf = repo_id.endswith("-GGUF")
     mlx = "-MLX" in repo_id or quant == "mlx"
@@ -162,7 +196,7 @@ def model_object(row: dict, org: str, line: str, variant: str, parents: list[tup
         "author": org,
         "createdAt": created,
         "lastModified": iso(min(modified, AS_OF)),
-        "sha": hashlib.sha1(f"{repo_id}@{created}".encode()).hexdigest(),
+        "sha": hashlib.sha1(f"{repo_id}@{public}".encode()).hexdigest(),
         "private": False,
         "disabled": False,
         "gated": "manual" if org == "meta-llama" else False,
@@ -170,7 +204,7 @@ def model_object(row: dict, org: str, line: str, variant: str, parents: list[tup
         "library_name": library,
         "tags": tags,
         "cardData": card,
-        **counters(row, quantized, created),
+        **counters(row, quantized, public),
     }
     total, _ = hub_total(row)
     if total is not None and gguf:
@@ -251,9 +285,10 @@ def build() -> tuple[list[dict], dict]:
     all_rows = [(row, "Qwen") for row in qwen] + [(row, row["org"]) for row in peers + siblings]
     known = {row["repo_id"].lower(): row["repo_id"] for row, _ in all_rows}
     exact = set(known.values())
-    models = []
+    models, timeline = [], []
+    recorded, lags = hub_created(), recorded_lags()
     stats = {"qwen": len(qwen), "peers": len(peers), "siblings": len(siblings), "skipped": skipped,
-             "hub_figures": [], "uncertain": [], "precision": {}}
+             "hub_figures": [], "uncertain": [], "precision": {}, "created": {"hub": 0, "drawn": 0}}
     for row, org in all_rows:
         repo_id = row["repo_id"]
         line = row.get("line") or peer_line(repo_id)
@@ -264,26 +299,37 @@ def build() -> tuple[list[dict], dict]:
         else:
             tuned = base_of_tune(repo_id, row["notes"], known)
             parents = [("finetune", tuned)] if tuned else []
-        models.append(model_object(row, org, line, variant, parents))
-        _, precision = created_at(row["release_date"], repo_id)
+        public, precision = created_at(row["release_date"], repo_id)
+        created_source = "hub" if repo_id in recorded else "drawn"
+        created = recorded.get(repo_id) or drawn_created(repo_id, public, lags)
+        public = max(public, created)  # never listed before the Hub made it (facts dates are UTC+8 days)
+        stats["created"][created_source] += 1
+        models.append(model_object(row, org, line, variant, parents, created, public))
+        timeline.append({"repo_id": repo_id, "public_at": public, "created_at": created, "created_from": created_source})
         stats["precision"][precision] = stats["precision"].get(precision, 0) + 1
         if hub_total(row)[1] == "notes" and not copy_base:
             stats["hub_figures"].append((repo_id, row["params_total_b"], models[-1].get("safetensors", {}).get("total")))
         if org != "Qwen" and _UNCERTAIN.search(row["notes"] + row["license"]):
             stats["uncertain"].append(repo_id)
     models.sort(key=lambda m: m["id"])
-    return models, stats
+    timeline.sort(key=lambda t: t["repo_id"])
+    return models, timeline, stats
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=DATA / "hub_state.json.gz")
+    parser.add_argument("--timeline", type=Path, default=DATA / "hub_public.csv")
     args = parser.parse_args()
-    models, stats = build()
+    models, timeline, stats = build()
     save_state(models, args.out)
+    with open(args.timeline, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=["repo_id", "public_at", "created_at", "created_from"], lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(timeline)
     print(f"wrote {args.out}: {len(models)} repos ({stats['qwen']} Qwen, {stats['peers']} peer rows, "
           f"{stats['siblings']} siblings from notes; skipped {len(stats['skipped'])} rows without a repo id)")
-    print(f"createdAt precision: {stats['precision']}")
+    print(f"public release precision: {stats['precision']}; createdAt: {stats['created']} (hub = recorded, drawn = made up)")
     print(f"Hub figures from notes: {len(stats['hub_figures'])}; less certain peer repos: {len(stats['uncertain'])}")
 
 

@@ -6,8 +6,9 @@ Nothing built here exists on the real Hub; the scenarios that use it say so in t
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime, timedelta, timezone
 
-from conftest import bundled_models
+from lineupwatch.timeline import HubTimeline
 
 
 def model(repo_id: str, created: str, *, params_b: float | None = None, licence: str = "apache-2.0",
@@ -31,10 +32,31 @@ def model(repo_id: str, created: str, *, params_b: float | None = None, licence:
     return item
 
 
-def before(models: list[dict], day: str) -> list[dict]:
-    """The real bundled state cut at a day: what the Hub held before it."""
-    return [m for m in models if m["createdAt"][:10] < day]
-
-
 def real_until(day: str) -> list[dict]:
-    return before(bundled_models(), day)
+    """The real bundled Hub as it was just before a day: the repos public by then (a repo created
+    earlier but published later is not there yet), with counters grown to then."""
+    moment = datetime.fromisoformat(day).replace(tzinfo=timezone.utc) - timedelta(seconds=1)
+    return HubTimeline.bundled().state_at(moment)
+
+
+BASELINE = "2026-03-04"
+# Days a scenario's history is polled on before its synthetic part: before Qwen3.5's waves (Feb 16,
+# 24 and Mar 2) and after the last one, so Qwen3.5's entries are dated as a running job saw them.
+HISTORY_DAYS = ("2026-02-14", "2026-03-02")
+
+
+def poll_days(synthetic: list[dict], as_of: str) -> list[str]:
+    """The scenario's poll days: the history days, each synthetic repo's creation day, `as_of`."""
+    days = {*HISTORY_DAYS, *(m["createdAt"][:10] for m in synthetic if "createdAt" in m), as_of}
+    return sorted(day for day in days if day <= as_of)
+
+
+def hub_on(day: str, synthetic: list[dict], real_cut: str = BASELINE) -> list[dict]:
+    """The Hub at the end of `day`: the real repos public by then (none after `real_cut`) and the
+    synthetic repos created by then (a synthetic repo is public from its creation)."""
+    next_day = (datetime.fromisoformat(day) + timedelta(days=1)).date().isoformat()
+    return real_until(min(next_day, real_cut)) + [m for m in synthetic if m.get("createdAt", "")[:10] <= day]
+
+
+def end_of(day: str) -> datetime:
+    return datetime.fromisoformat(day).replace(hour=23, tzinfo=timezone.utc)

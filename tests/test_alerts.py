@@ -80,14 +80,16 @@ def test_smtp_outage_keeps_the_alert_pending_and_the_next_run_sends_it_once(
     assert "cannot send mail via 127.0.0.1:1 (plain)" in failed.output
     assert "the alerts stay pending and the next run sends them" in failed.output
     db = store.open_db(load_config(config_path).database_path)
-    assert db["notifications"].count_where("sent_at IS NULL") == 1
+    # The licence change, and the open-weights verdict it turns (tighter terms are now on record).
+    pending = [row["subject"] for row in db["notifications"].rows_where("sent_at IS NULL", order_by="id")]
+    assert pending == ["Qwen open-weights forecast: open", "Qwen/Qwen3-8B: licence apache-2.0 -> synthetic-closed"]
 
     write_config(tmp_path, hub.url, mail_config(port))  # the server is back
     run_cli("alerts", "--config", str(config_path))
     run_cli("alerts", "--config", str(config_path))
-    assert len(sink.messages) == 2
+    assert len(sink.messages) == 2  # the welcome digest, then one digest of the two
     _, message, _ = sink.messages[1]
-    assert message["Subject"] == "[lineupwatch] Qwen/Qwen3-8B: licence apache-2.0 -> synthetic-closed"
+    assert "Qwen/Qwen3-8B: licence apache-2.0 -> synthetic-closed" in message.get_body(("plain",)).get_content()
     assert db["notifications"].count_where("sent_at IS NULL") == 0
 
 
@@ -174,8 +176,8 @@ QWEN37_SMALL = [model("Qwen/Qwen3.7-4B", "2026-06-01", params_b=4.4), model("Qwe
     ("wave_without_small", {"family": "Qwen", "wave_start": "2026-06-01"}, QWEN37_LARGE, "2026-07-15", True),
     ("wave_without_small", {"family": "Qwen", "wave_start": "2026-06-01"}, QWEN37_LARGE, "2026-06-10", False),
     ("wave_without_small", {"family": "Qwen", "wave_start": "2026-06-01"}, QWEN37_SMALL, "2026-07-15", False),
-    ("small_gap_over_p90", {"family": "Qwen", "last_small": "Qwen3.5 · LM · 9B"}, [], "2026-11-22", True),
-    ("small_gap_over_p90", {"family": "Qwen", "last_small": "Qwen3.5 · LM · 9B"}, [], "2026-03-20", False),
+    ("small_gap_over_p90", {"family": "Qwen", "last_small": "Qwen3.5 · LM · 2B"}, [], "2026-11-22", True),
+    ("small_gap_over_p90", {"family": "Qwen", "last_small": "Qwen3.5 · LM · 2B"}, [], "2026-03-20", False),
     ("small_share_drop", {"family": "Qwen"}, QWEN37_LARGE, "2026-11-22", True),
     ("small_share_drop", {"family": "Qwen"}, QWEN37_SMALL, "2026-11-22", False),
 ], ids=["wave-appears", "no-wave", "wave-closed-without-small", "wave-still-open", "wave-with-small",

@@ -7,7 +7,7 @@ history before them is the real bundled state.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -17,16 +17,22 @@ from lineupwatch import store
 from lineupwatch.config import load_config
 from lineupwatch.poll import run_poll
 from lineupwatch.replay import ReplayHub
-from synthetic import model, real_until
+from synthetic import end_of, hub_on, model, poll_days, real_until
 
 BASELINE = "2026-03-04"
 
 
-def report_for(tmp_path: Path, models: list[dict], as_of: str, extra: str = "") -> dict:
-    """Poll `models` from a replay Hub, then write the report as of a day and return its JSON."""
-    with ReplayHub(models, page_size=500) as hub:
+def report_for(tmp_path: Path, synthetic: list[dict], as_of: str, extra: str = "") -> dict:
+    """Poll the real history and the synthetic repos day by day as the job would have (see
+    synthetic.poll_days), then write the report as of a day and return its JSON."""
+    with ReplayHub([], page_size=500) as hub:
         config_path = write_config(tmp_path, hub.url, extra)
-        run_cli("poll", "--config", str(config_path))
+        config = load_config(config_path)
+        db = store.open_db(config.database_path)
+        for day in poll_days(synthetic, as_of):
+            hub.set_models(hub_on(day, synthetic))
+            run_poll(config, db, endpoint=hub.url, now=lambda day=day: end_of(day))
+        db.close()
     out = tmp_path / "out"
     run_cli("report", "--config", str(config_path), "--as-of", as_of, "--out", str(out))
     week = datetime.fromisoformat(as_of).isocalendar()
@@ -38,7 +44,7 @@ def forecast(report: dict, forecast_id: str, family: str = "Qwen") -> dict:
 
 
 def test_synthetic_new_generation_with_small_entries_refutes(tmp_path: Path) -> None:
-    models = real_until(BASELINE) + [model("Qwen/Qwen3.7-72B", "2026-05-10", params_b=72.7),
+    models = [model("Qwen/Qwen3.7-72B", "2026-05-10", params_b=72.7),
                                      model("Qwen/Qwen3.7-4B", "2026-05-12", params_b=4.4)]
     result = forecast(report_for(tmp_path, models, "2026-06-01"), "small-models")
     assert result["verdict"] == "refuted"
@@ -47,7 +53,7 @@ def test_synthetic_new_generation_with_small_entries_refutes(tmp_path: Path) -> 
 
 
 def test_synthetic_70b_and_27b_only_is_open_inside_the_window_then_supported(tmp_path: Path) -> None:
-    models = real_until(BASELINE) + [model("Qwen/Qwen3.7-70B", "2026-06-01", params_b=70.6),
+    models = [model("Qwen/Qwen3.7-70B", "2026-06-01", params_b=70.6),
                                      model("Qwen/Qwen3.7-27B", "2026-06-03", params_b=27.3)]
     inside = forecast(report_for(tmp_path / "a", models, "2026-06-20"), "small-models")
     assert inside["verdict"] == "open"
@@ -71,7 +77,7 @@ def test_synthetic_70b_and_27b_only_is_open_inside_the_window_then_supported(tmp
     [],
 ], ids=["quantized-copies-of-old-small", "small-embedding", "moe-3b-active-35b-total", "no-releases"])
 def test_synthetic_releases_that_are_not_new_small_entries(tmp_path: Path, late_repos: list[dict]) -> None:
-    report = report_for(tmp_path, real_until(BASELINE) + late_repos, "2026-06-05")
+    report = report_for(tmp_path, late_repos, "2026-06-05")
     result = forecast(report, "small-models")
     assert result["verdict"] == "open"
     assert result["last_small_entry"]["date"] == "2026-03-02"
@@ -88,7 +94,7 @@ def test_synthetic_releases_that_are_not_new_small_entries(tmp_path: Path, late_
 
 
 def test_synthetic_derivative_is_listed_not_counted_unless_configured(tmp_path: Path) -> None:
-    models = real_until(BASELINE) + [model("Qwen/Qwen-Robot-1.0-2B", "2026-07-01", params_b=2.2, parent="Qwen/Qwen3.5-2B")]
+    models = [model("Qwen/Qwen-Robot-1.0-2B", "2026-07-01", params_b=2.2, parent="Qwen/Qwen3.5-2B")]
     report = report_for(tmp_path / "default", models, "2026-07-05")
     result = forecast(report, "small-models")
     assert result["verdict"] == "open"
@@ -102,8 +108,26 @@ def test_synthetic_derivative_is_listed_not_counted_unless_configured(tmp_path: 
     assert counted["verdict"] == "refuted"
 
 
+def weekly_history_report(tmp_path: Path, as_of: str) -> dict:
+    """The real bundled timeline polled every Sunday night from 2026-02-15 (and on 2026-03-02,
+    the day Qwen3.5's small models went public), then the report as of a day."""
+    days = sorted({"2026-03-02", *(d.date().isoformat() for d in
+                                   (datetime(2026, 2, 15) + timedelta(weeks=w) for w in range(41)))})
+    with ReplayHub([], page_size=500) as hub:
+        config_path = write_config(tmp_path, hub.url)
+        config = load_config(config_path)
+        db = store.open_db(config.database_path)
+        for day in (d for d in days if d <= as_of):
+            hub.set_models(hub_on(day, [], real_cut="2026-11-23"))
+            run_poll(config, db, endpoint=hub.url, now=lambda day=day: end_of(day))
+        db.close()
+    run_cli("report", "--config", str(config_path), "--as-of", as_of, "--out", str(tmp_path / "out"))
+    week = datetime.fromisoformat(as_of).isocalendar()
+    return json.loads((tmp_path / "out" / f"{week.year}-W{week.week:02d}.json").read_text())
+
+
 def test_bundled_real_data_answers_the_question(tmp_path: Path) -> None:
-    report = report_for(tmp_path, bundled_models(), "2026-11-22")
+    report = weekly_history_report(tmp_path, "2026-11-22")
     small = forecast(report, "small-models")
     assert small["last_small_entry"]["date"] == "2026-03-02"
     assert small["verdict"] == "supported", small
@@ -118,9 +142,20 @@ def test_bundled_real_data_answers_the_question(tmp_path: Path) -> None:
         ["0.8B", "2B", "4B", "9B", "27B", "35B-A3B", "122B-A10B", "397B-A17B"])  # the March 2026 lineup
     assert [g["generation"] for g in lineup["since"]][:2] == ["Qwen3.6", "Qwen3.8"]
     assert report["coverage"]["families"]["Qwen"].get("small") is None
-    cadence = forecast(report, "open-weights")  # 30 counted entries in the year before, 5 in the 263 days after
-    assert (cadence["verdict"], cadence["values"]["pre_baseline_entries_per_30d"]) == ("supported", 2.47)
-    assert cadence["values"]["post_baseline_entries_per_30d"] < 0.5 * 2.47
+    # Releases, not size points: Qwen3.6 (April) and Qwen3.8 (August) are two waves; Qwen3.8's 2.4T
+    # is the biggest model Qwen ever opened, evidence against "closing"; no licence change on record.
+    cadence = forecast(report, "open-weights")
+    assert cadence["values"]["post_baseline_waves"] == 2
+    assert cadence["values"]["tightening_events"] == 0
+    # Polled weekly, Qwen's six waves in the year before the baseline against two since is a slowdown
+    # below 0.5x: mixed evidence, so the verdict stays open and says both sides.
+    assert cadence["verdict"] == "open", cadence
+    assert cadence["summary"].startswith("Qwen: mixed evidence, open. For slowing or closing: releases slowed: 2 release waves")
+    assert "Against: Qwen3.8 · LM · 2.4T-A95B (2026-08-16) is bigger than any model it had opened before" in cadence["summary"]
+    assert all(item.split(":")[0] in ("for", "against", "neutral") for item in cadence["evidence"])
+    gemma = forecast(report, "open-weights", "Gemma")
+    assert gemma["verdict"] != "supported"
+    assert any("under apache-2.0, where most of its releases" in item for item in gemma["evidence"])
     assert [f["family"] for f in report["forecasts"]][:2] == ["Qwen", "Qwen"]
 
 

@@ -45,14 +45,28 @@ def test_run_polls_writes_the_due_report_once_and_mails_once(tmp_path: Path, hub
     assert db["repos"].count_where("removed_poll IS NOT NULL") == 0
 
 
-def test_demo_answers_as_of_a_day_with_a_report_per_week(tmp_path: Path) -> None:
-    """As of 2026-04-30 Qwen3.6 (35B-A3B, 27B) is inside its completion window: not settled yet."""
+def test_demo_lives_through_the_timeline_poll_by_poll(tmp_path: Path) -> None:
+    """The demo polls the bundled timeline once a day from 2026-01-05 (at the timer's 06:17 UTC).
+    As of 2026-04-30 Qwen3.6 (35B-A3B, 27B) is inside its completion window: not settled yet."""
     result = run_cli("demo", "--out", str(tmp_path / "demo"), "--as-of", "2026-04-30")
     html = tmp_path / "demo" / "reports" / "2026-W18.html"
     assert result.output.rstrip().endswith(f"The report: {html}")
+    assert "polls: 116 (one a day)" in result.output
+    assert "2026-W01: Qwen small-models starts open" in result.output
     report = json.loads(html.with_suffix(".json").read_text(encoding="utf-8"))
     small = next(f for f in report["forecasts"] if f["family"] == "Qwen" and f["id"] == "small-models")
-    assert (small["verdict"], small["last_small_entry"]) == ("open", {"entry": "Qwen3.5 · LM · 9B", "date": "2026-03-02"})
-    assert "Qwen3.6 · LM · 27B" in {e["entry"] for e in report["entries_since_baseline"]}
+    assert small["verdict"] == "open"
+    # Qwen3.5-0.8B went public at 06:58 UTC on 2026-03-02, after that day's poll: first seen on 03-03.
+    assert small["last_small_entry"] == {"entry": "Qwen3.5 · LM · 0.8B", "date": "2026-03-03"}
+    since = {e["entry"]: e for e in report["entries_since_baseline"]}
+    assert since["Qwen3.6 · LM · 27B"]["released_from"] == "seen"
+    # gemma-4-E2B-it was created 2026-03-02 (before the baseline) and went public 2026-04-02.
+    gemma = next(e for e in report["entries_since_baseline"] if "google/gemma-4-E2B-it" in e["repos"])
+    assert (gemma["released"], gemma["released_from"]) == ("2026-04-02", "seen")
     weeks = sorted(p.stem for p in (tmp_path / "demo" / "reports").glob("2026-W*.json"))
-    assert weeks[0] == "2026-W10" and weeks[-1] == "2026-W18" and len(weeks) == 9
+    assert weeks[0] == "2026-W01" and weeks[-1] == "2026-W18" and len(weeks) == 18
+    db = store.open_db(tmp_path / "demo" / "lineupwatch.db")
+    assert db["polls"].count == 116
+    late = db.execute("SELECT COUNT(*) FROM repos WHERE released_from = 'seen' "
+                      "AND substr(released_at, 1, 10) > substr(created_at, 1, 10)").fetchone()[0]
+    assert late > 50  # first-seen dates that differ from createdAt

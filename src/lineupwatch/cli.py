@@ -24,6 +24,7 @@ from . import status as status_view
 from . import store
 from .config import Config, ConfigError, load_config
 from .lock import LockBusy, run_lock
+from .sanitize import clean_text
 
 if TYPE_CHECKING:
     from . import jobs
@@ -87,6 +88,20 @@ def locked_db(config: Config) -> Iterator:
         raise click.ClickException(str(err)) from None
 
 
+@contextmanager
+def reader_db(config: Config) -> Iterator:
+    """The database for reading beside a running writer: no lock, no migration, no write."""
+    with database_errors(config):
+        try:
+            db = store.open_reader(config.database_path)
+        except store.SchemaOutdated as err:
+            raise click.ClickException(str(err)) from None
+        try:
+            yield db
+        finally:
+            db.close()
+
+
 @click.group()
 @click.version_option(package_name="lineupwatch")
 def cli() -> None:
@@ -99,6 +114,10 @@ def cli() -> None:
 @config_option
 def poll(config: Config, endpoint: str | None) -> None:
     """Poll every watched org once and store the snapshot.
+
+    Each org is stored on its own: an org whose listing fails or that lists no repos is recorded
+    as failed for this poll, the others are stored, and the command exits 1 naming each failed
+    org and what to do.
 
     \b
     Example:
@@ -116,8 +135,17 @@ def poll(config: Config, endpoint: str | None) -> None:
                f"{result.info_requests} child-count requests; events: {_counts(result.events)}")
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
-    if stream_error:
-        raise click.ClickException(f"{stream_error}. The org poll is stored; the stream failure is recorded.")
+    if result.failures or stream_error:
+        raise click.ClickException("\n".join(
+            ([partial_message(result)] if result.failures else [])
+            + ([f"{stream_error}. The org poll is stored; the stream failure is recorded."] if stream_error else [])))
+
+
+def partial_message(result: PollResult) -> str:
+    """Exit 1 for a partial poll, naming each failed org and what to do."""
+    return (f"poll {result.poll_id} is partial: {len(result.failures)} org(s) failed and were not stored "
+            "(their repos keep their last state, none is marked removed); the other orgs are stored.\n"
+            + "\n".join(result.failures))
 
 
 def _stream_line(stream, error: str | None) -> str:
@@ -241,18 +269,29 @@ def rebuild(config: Config) -> None:
 @click.option("--port", type=int, default=8321, show_default=True, help="Port on 127.0.0.1.")
 @click.option("--latency", type=float, default=0.0, help="Seconds to wait before every answer.")
 @click.option("--page-size", type=int, default=1000, show_default=True, help="Repos per listing page.")
-def replay_hub(data_path: Path | None, port: int, latency: float, page_size: int) -> None:
+@click.option("--day", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Serve the bundled Hub as it was at the end of this day (only repos public by then, "
+                   "counters grown to then); not with --data.")
+def replay_hub(data_path: Path | None, port: int, latency: float, page_size: int, day: datetime | None) -> None:
     """Serve a Hub-state file over HTTP on 127.0.0.1, like the Hub's model API.
 
     \b
     Example:
         lineupwatch replay-hub --port 8321 &
         HF_ENDPOINT=http://127.0.0.1:8321 lineupwatch poll
+        lineupwatch replay-hub --day 2026-04-01   # the bundled Hub on 1 April 2026
     """
     from .replay import ReplayHub, load_state
     from .fixtures import bundled_state_path
 
-    models = load_state(data_path or bundled_state_path())
+    if day is not None and data_path is not None:
+        raise UsageFailure("--day replays the bundled Hub timeline; it cannot be combined with --data")
+    if day is not None:
+        from .timeline import HubTimeline
+
+        models = HubTimeline.bundled().state_at(datetime.combine(day.date(), datetime.max.time(), timezone.utc))
+    else:
+        models = load_state(data_path or bundled_state_path())
     hub = ReplayHub(models, port=port, latency_s=latency, page_size=page_size)
     click.echo(f"replay Hub serving {len(models)} repos at {hub.url} (Ctrl-C to stop)")
     sys.stdout.flush()
@@ -287,7 +326,7 @@ def report(config: Config, as_of: datetime | None, out_dir: Path | None, since_b
         lineupwatch report --since-baseline
     """
     out = out_dir or config.reports_path
-    with locked_db(config) as db:
+    with reader_db(config) as db:  # a report only reads: it never waits for, or blocks, a run
         if not store.ok_poll_ids(db):
             raise click.ClickException(f"no successful poll in {config.database_path} yet, so nothing to report: "
                                        "run `lineupwatch poll` first. No report written.")
@@ -347,10 +386,12 @@ def _echo_job(result: jobs.JobResult) -> None:
 
 
 def _alert_lines(run: AlertRun, dry_run: bool = False) -> list[str]:
-    verb = "would send" if dry_run else "new"
+    verb = "would send" if dry_run or run.read_only else "new"
     head = (f"alerts: {run.firing} conditions hold; {len(run.created)} {verb}"
             + (" (first run: one welcome digest)" if run.first_run else "")
-            + (f"; {run.sent} sent" if run.sent else "") + (f"; {run.pending} pending" if run.pending else ""))
+            + (f"; {run.sent} sent" if run.sent else "") + (f"; {run.pending} pending" if run.pending else "")
+            + ("; read-only (--as-of is not today): alert state and delivery change only in a run for today"
+               if run.read_only and not dry_run else ""))
     return [head] + [f"  [{notice.severity}] {one_line(notice.subject)}" for notice in run.created]
 
 
@@ -361,6 +402,9 @@ def _alert_lines(run: AlertRun, dry_run: bool = False) -> list[str]:
 @config_option
 def alerts(config: Config, as_of: datetime | None, dry_run: bool, test_mail: bool) -> None:
     """Evaluate the alert rules and send each new alert once by email.
+
+    With --as-of a day other than today it only prints what that day looked like: alert state and
+    delivery change only in a run for today.
 
     \b
     Example:
@@ -374,15 +418,18 @@ def alerts(config: Config, as_of: datetime | None, dry_run: bool, test_mail: boo
             raise click.ClickException(str(err)) from None
         click.echo(f"test mail sent to {', '.join(config.mail.recipients)} via {config.mail.host}:{config.mail.port}")
         return
-    with locked_db(config) as db:
-        run = run_alerts(config, db, as_of=_day(as_of), now=utc_now(), dry_run=dry_run)
+    now = utc_now()
+    day = as_of.date() if as_of else now.date()
+    # Only a live run for today records alert state and sends; anything else reads beside a run.
+    with (reader_db(config) if dry_run or day != now.date() else locked_db(config)) as db:
+        run = run_alerts(config, db, as_of=day, now=now, dry_run=dry_run)
     for line in _alert_lines(run, dry_run):
         click.echo(line)
-    if dry_run:
+    if dry_run or run.read_only:
         for notice in run.created:
-            click.echo(f"\n--- {one_line(notice.subject)}\n{notice.body}")
+            click.echo(f"\n--- {one_line(notice.subject)}\n{clean_text(notice.body)}")  # no terminal escapes
             for line in notice.evidence:
-                click.echo(f"  - {line}")
+                click.echo(f"  - {one_line(line, 1000)}")
     if not run.ok:
         raise click.ClickException(run.error)
 
@@ -402,11 +449,16 @@ def schedule(config: Config) -> None:
     log = logging.getLogger("lineupwatch.schedule")
     from . import jobs
 
-    def job() -> bool:
-        result = jobs.run_job(config, endpoint=config.endpoint(), now=utc_now)
+    def job() -> str | None:
+        """One run; returns why it failed (one line), or None."""
+        try:
+            with database_errors(config):
+                result = jobs.run_job(config, endpoint=config.endpoint(), now=utc_now)
+        except click.ClickException as err:
+            return one_line(err.format_message(), 400)
         for line in _job_lines(result):
             log.info(line)
-        return result.ok
+        return None if result.ok else one_line(result.poll_error or (result.alerts and result.alerts.error) or "?", 400)
 
     scheduler.serve(config, job, log)
 

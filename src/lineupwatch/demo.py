@@ -1,18 +1,30 @@
-"""`lineupwatch demo`: the whole job against the bundled Hub state, served on loopback."""
+"""`lineupwatch demo`: the whole job, day by day through 2026, against the bundled Hub timeline.
+
+The replay Hub serves the bundled state as it was on each simulated day (only the repos public by
+then, with counters grown to that day), and the job runs once a day with its clock set to that
+day, exactly as a timer would have run it: poll, the weekly report when one is due, alerts. The
+database then holds real poll history: first-seen release dates that differ from `createdAt`, an
+adoption trend, and the alerts the job would have sent on the way.
+"""
 
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Callable
-from datetime import date, datetime, timezone
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
 from . import jobs, reporting, store
 from .config import DEFAULT_CONFIG_PATH, Config, StorageSettings, load_config, parse_config
-from .fixtures import bundled_state_path
 from .analysis.ecosystem import first_week
-from .replay import ReplayHub, load_state
+from .replay import ReplayHub
 from .stream_fixture import DEMO_SCALE, demo_stream
+from .timeline import HubTimeline
+
+DEMO_START = date(2026, 1, 5)  # a Monday, eight weeks before the baseline: the job was already running
+POLL_TIME = time(6, 17, tzinfo=timezone.utc)  # the shipped timer's time of day
 
 
 def demo_config(out_dir: Path) -> Config:
@@ -21,6 +33,10 @@ def demo_config(out_dir: Path) -> Config:
     storage = StorageSettings(database=str(out_dir / "lineupwatch.db"), reports_dir=str(out_dir / "reports"))
     return dataclasses.replace(base, storage=storage, mail=dataclasses.replace(base.mail, enabled=False),
                                hub=dataclasses.replace(base.hub, stream_rate_reserve=-1))  # loopback: no limit
+
+
+class DemoFailed(RuntimeError):
+    """The demo could not poll its own loopback Hub: a broken install or an exhausted port range."""
 
 
 def stream_backfill(config: Config, endpoint: str, since: date, now: Callable[[], datetime]):
@@ -37,28 +53,69 @@ def stream_backfill(config: Config, endpoint: str, since: date, now: Callable[[]
         db.close()
 
 
-class DemoFailed(RuntimeError):
-    """The demo could not poll its own loopback Hub: a broken install or an exhausted port range."""
+@dataclass
+class DemoResult:
+    polls: int = 0
+    reports: list[Path] = field(default_factory=list)
+    verdict_changes: list[str] = field(default_factory=list)
 
 
-def run_demo(out_dir: Path, as_of: date, echo: Callable[[str], None]) -> Path:
+def run_demo(out_dir: Path, until: date, echo: Callable[[str], None], start: date = DEMO_START) -> Path:
+    """Run the job once a day from `start` to `until` (capped at the timeline's last day) and
+    write the reports; returns the newest week's HTML page."""
     config = demo_config(out_dir)
-    models = load_state(bundled_state_path())
+    timeline = HubTimeline.bundled()
+    until = min(until, timeline.last_day.date())
+    if until < start:
+        raise DemoFailed(f"the demo's timeline runs from {start} to {timeline.last_day.date()}: pick --as-of in that range")
+    result = DemoResult()
     since = first_week(config)
-    with ReplayHub(models, stream=demo_stream(since, as_of)) as hub:
-        echo(f"replay Hub: {len(models)} repos (the bundled state of 2026-11-22) at {hub.url}, and a SYNTHETIC "
-             f"Hub-wide stream of new repos at {DEMO_SCALE:g}x the real volume")
-        now = lambda: datetime.now(timezone.utc)  # noqa: E731
-        backfill = stream_backfill(config, hub.url, since, now)
-        echo(f"stream backfill: {backfill.repos} repos since {since} in {backfill.pages} pages")
-        result = jobs.run_job(config, endpoint=hub.url, now=now, as_of=as_of)
-    if result.poll_error:
-        raise DemoFailed(f"the demo's poll of the bundled replay Hub failed: {result.poll_error}")
-    echo(f"poll: {result.poll.repo_count} repos in {result.poll.listing_requests} listing requests")
+    with ReplayHub(timeline.state_at(_moment(start)), stream=demo_stream(since, start)) as hub:
+        echo(f"replay Hub at {hub.url}: the bundled Hub timeline, one poll a day from {start} to {until}, and a "
+             f"SYNTHETIC Hub-wide stream of new repos at {DEMO_SCALE:g}x the real volume")
+        backfill = stream_backfill(config, hub.url, since, lambda: _moment(start))
+        echo(f"stream backfill: {backfill.repos} repos created from {since} to {start}, in {backfill.pages} pages")
+        day = start
+        while day <= until:
+            moment = _moment(day)
+            hub.set_models(timeline.state_at(moment))
+            hub.stream.until = day  # the stream lives along the timeline; each day's poll reads its new repos
+            job = jobs.run_job(config, endpoint=hub.url, now=lambda moment=moment: moment)
+            if job.poll_error or job.stream_error:
+                raise DemoFailed(f"the demo's poll of {day} failed: {job.poll_error or job.stream_error}")
+            result.polls += 1
+            result.reports += [paths["html"] for paths in job.reports]
+            day += timedelta(days=1)
     db = store.open_db(config.database_path)
-    try:
-        written = reporting.backfill(config, db, as_of, config.reports_path)
+    try:  # the week still in progress on the last day, as a reader would see it that evening
+        result.reports.append(reporting.write_weekly_report(config, db, until, config.reports_path)["html"])
     finally:
         db.close()
-    echo(f"reports: {len(written)} weeks since the baseline in {config.reports_path}")
-    return written[-1]["html"]
+    result.verdict_changes = verdict_changes(config.reports_path, config.watch[0])
+    echo(f"polls: {result.polls} (one a day); weekly reports: {len(result.reports)} in {config.reports_path}")
+    echo(f"database: {config.database_path} ({config.database_path.stat().st_size / 1e6:.1f} MB)")
+    for line in result.verdict_changes:
+        echo(f"  {line}")
+    return result.reports[-1]
+
+
+def verdict_changes(reports_dir: Path, family: str) -> list[str]:
+    """'2026-W24: Qwen small-models open -> supported' for each week a verdict of the family turned."""
+    last: dict[str, str] = {}
+    lines = []
+    for path in sorted(reports_dir.glob("*-W*.json")):
+        report = json.loads(path.read_text(encoding="utf-8"))
+        for forecast in report["forecasts"]:
+            if forecast["family"] != family:
+                continue
+            before, now = last.get(forecast["id"]), forecast["verdict"]
+            if before is None:
+                lines.append(f"{report['week']}: {family} {forecast['id']} starts {now}")
+            elif before != now:
+                lines.append(f"{report['week']}: {family} {forecast['id']} {before} -> {now}")
+            last[forecast["id"]] = now
+    return lines
+
+
+def _moment(day: date) -> datetime:
+    return datetime.combine(day, POLL_TIME)

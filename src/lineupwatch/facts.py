@@ -1,9 +1,10 @@
 """What the database knew on a given day: the input of every analysis.
 
-`load_facts(db, as_of)` is the only place that reads the database for analysis. Repos created
-after `as_of`, polls, observations and events after it are invisible, so a report `--as-of` an
+`load_facts(db, as_of)` is the only place that reads the database for analysis. Repos no poll had
+listed by `as_of`, polls, observations and events after it are invisible, so a report `--as-of` an
 earlier date equals the one written on that date. Where no poll happened by `as_of` (a backfill
-from a later poll), a repo's state comes from the first observation of it, and the facts say so.
+from a later poll), the repos released by then (by their release date, which is then `createdAt`)
+are shown with the state of the first observation of them, and the facts say so.
 """
 
 from __future__ import annotations
@@ -32,21 +33,49 @@ class Repo:
     params_total_b: float | None
     params_active_b: float | None
     size_class: str | None
-    created: date
+    created: date | None  # the Hub's createdAt (None when the Hub sent none)
+    released: date  # the release date: first seen by a poll, or createdAt (released_from says which)
+    released_from: str  # "seen" | "created"
+    first_seen: date  # the day of the first poll that listed it
+    release_tag: str | None
     license: str | None
     gated: str
     base_models: tuple[tuple[str, str], ...]
     downloads: int | None = None
     children_model_count: int | None = None
     removed: bool = False
+    undated: bool = False  # the Hub sent no createdAt: dated by the first poll that saw it
+    line_source: str = "name"  # which rule decided the line (lines.py)
+
+
+@dataclass(frozen=True)
+class OrgState:
+    """One watched org over the polls that stored data: wholly failed polls are the monitor's
+    business (monitor_health), so they neither extend nor break an org's streak."""
+
+    org: str
+    failed_polls: int  # stored polls in a row, up to the latest, in which this org failed
+    failing_since: str | None  # started_at of the first poll of that streak
+    last_ok: str | None  # started_at of the org's last complete listing
+    reason: str | None  # the latest failure's reason
+
+    @property
+    def stale(self) -> bool:
+        return self.failed_polls > 0
 
 
 @dataclass(frozen=True)
 class Poll:
     id: int
     started_at: str
-    status: str
+    status: str  # ok | partial (some orgs failed, the others stored) | failed
     error: str | None
+    warnings: str | None = None  # JSON list of the poll's data-health notes
+
+    @property
+    def stored(self) -> bool:
+        """The poll stored data: every org, or the complete ones of a partial poll."""
+        return self.status in ("ok", "partial")
 
 
 @dataclass(frozen=True)
@@ -58,6 +87,7 @@ class Facts:
     # (poll date, {repo_id: (downloads, children_model_count)}) for the adoption trend
     trend: list[tuple[str, dict[str, tuple[int | None, int | None]]]] = field(default_factory=list)
     backfilled: bool = False
+    orgs: dict[str, OrgState] = field(default_factory=dict)
 
 
 def load_facts(db: Database, as_of: date, trend_family: str | None = None) -> Facts:
@@ -65,13 +95,16 @@ def load_facts(db: Database, as_of: date, trend_family: str | None = None) -> Fa
     state at up to TREND_POINTS polls, so it is read only when asked, for one family)."""
     day = as_of.isoformat()
     polls = [Poll(*row) for row in db.execute(
-        "SELECT id, started_at, status, error FROM polls WHERE substr(started_at, 1, 10) <= ? ORDER BY id", [day])]
-    ok_polls = [p for p in polls if p.status == "ok"]
+        "SELECT id, started_at, status, error, warnings FROM polls WHERE substr(started_at, 1, 10) <= ? ORDER BY id", [day])]
+    ok_polls = [p for p in polls if p.stored]
     last_poll = ok_polls[-1].id if ok_polls else None
     state = _state_at(db, last_poll)
     repos = []
+    # Known by then: listed by a poll up to that day; or, before any poll, released by then.
+    visible = ("substr(first_seen_at, 1, 10) <= ?" if last_poll is not None
+               else "substr(COALESCE(released_at, first_seen_at), 1, 10) <= ?")
     for row in db.execute_returning_dicts(
-            "SELECT * FROM repos WHERE substr(created_at, 1, 10) <= ? ORDER BY created_at, repo_id", [day]):
+            f"SELECT * FROM repos WHERE {visible} ORDER BY released_at, repo_id", [day]):
         observed = state.get(row["repo_id"]) or _first_observation(db, row["repo_id"])
         if observed is None:
             continue
@@ -80,7 +113,7 @@ def load_facts(db: Database, as_of: date, trend_family: str | None = None) -> Fa
     events = db.execute_returning_dicts(
         "SELECT * FROM events WHERE substr(at, 1, 10) <= ? AND kind != 'added' ORDER BY id", [day])
     trend = _trend(db, ok_polls, trend_family) if trend_family else []
-    return Facts(as_of, repos, polls, events, trend, backfilled=last_poll is None)
+    return Facts(as_of, repos, polls, events, trend, backfilled=last_poll is None, orgs=_org_states(db, day))
 
 
 def _repo(row: dict, observed: dict, removed: bool) -> Repo:
@@ -88,11 +121,40 @@ def _repo(row: dict, observed: dict, removed: bool) -> Repo:
         repo_id=row["repo_id"], family=row["family"], name=row["name"], generation=row["generation"],
         line=row["line"], variant=row["variant"], quantized=bool(row["quantized"]), size_label=row["size_label"],
         entry_key=row["entry_key"], params_total_b=row["params_total_b"], params_active_b=row["params_active_b"],
-        size_class=row["size_class"], created=date.fromisoformat(row["created_at"][:10]),
+        size_class=row["size_class"], created=_day(row["created_at"]),
+        released=_day(row.get("released_at")) or _day(row["first_seen_at"]),
+        released_from=row.get("released_from") or "created", release_tag=row.get("release_tag"),
+        first_seen=_day(row["first_seen_at"]),
         license=observed["license"], gated=observed["gated"] or "false",
         base_models=tuple(tuple(pair) for pair in json.loads(row["base_models"] or "[]")),
         downloads=observed["downloads"], children_model_count=observed["children_model_count"], removed=removed,
+        undated=not row["created_at"], line_source=row.get("line_source") or "name",
     )
+
+
+def _day(text: str | None) -> date | None:
+    """The date of an ISO timestamp; None for a missing or unreadable one (never a crash)."""
+    try:
+        return date.fromisoformat(text[:10]) if text else None
+    except ValueError:
+        return None
+
+
+def _org_states(db: Database, day: str) -> dict[str, OrgState]:
+    """Each org's streak of failures over the polls that stored data, as of a day."""
+    if "poll_orgs" not in db.table_names():  # a database from before per-org polls
+        return {}
+    rows = db.execute(
+        "SELECT o.org, o.status, o.reason, p.started_at FROM poll_orgs AS o JOIN polls AS p ON p.id = o.poll_id "
+        "WHERE p.status IN ('ok', 'partial') AND substr(p.started_at, 1, 10) <= ? ORDER BY p.id", [day])
+    states: dict[str, OrgState] = {}
+    for org, status, reason, started in rows:
+        old = states.get(org) or OrgState(org, 0, None, None, None)
+        if status == "ok":
+            states[org] = OrgState(org, 0, None, started, None)
+        else:
+            states[org] = OrgState(org, old.failed_polls + 1, old.failing_since or started, old.last_ok, reason)
+    return states
 
 
 # Each repo's latest observation as of a poll: one index seek per repo on (repo_id, poll_id), so

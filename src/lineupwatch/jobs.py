@@ -44,6 +44,8 @@ def run_job(config: Config, *, endpoint: str, now: Callable[[], datetime], as_of
         try:
             try:
                 result.poll = run_poll(config, db, endpoint=endpoint, now=now, on_page=on_page)
+                if result.poll.failures:  # stored the healthy orgs; the run still exits non-zero
+                    result.poll_error = "; ".join(result.poll.failures)
             except PollError as err:
                 result.poll_error = str(err)
             result.stream, result.stream_error = poll_stream(config, db, endpoint, now)  # isolated from the orgs

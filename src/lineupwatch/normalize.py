@@ -24,8 +24,15 @@ Rules, and why:
 - Line: name keywords first (SAE, WebWorld/AgentWorld, PRM/RM/Reward, Guard/shield, Embedding,
   Reranker, TTS, ASR/ForcedAligner/speech, Audio/Voxtral, Omni/multimodal, OCR/docling, Image,
   Math/Prover, Coder/Code/Devstral/Codestral/codegemma, VL/VLM/vision/Pixtral/Drive/QVQ/"4.5V"),
-  then the pipeline tag (embedding, reranker, asr, tts, image), else "lm". Qwen3.5 and later are
-  natively multimodal with no VL in their names and stay "lm": image-text-to-text is not a line.
+  then the Hub's task list (lines.py: pipeline tag, task tags, library, else "lm"); the record
+  says which rule decided (`line_source`). Qwen3.5 and later are natively multimodal with no VL
+  in their names and stay "lm": image-text-to-text is text out, an LM.
+- Odd payloads never stop a poll: a missing field is None (a repo without `createdAt` is stored
+  undated), `id` falls back to `modelId`, and every field is type-checked before use.
+- Format copies are known by name, by `base_model:quantized:` tag, and by format: a GGUF or MLX
+  repo (library or tag) is a copy even when its name does not say so. An original shipped packed
+  (FP8, compressed-tensors, integer-packed safetensors) whose counted total is far below its
+  name's size takes the name's size, source "name-packed".
 - Variant: the name's variant words ("instruct", "chat", "base", "thinking", "it" -> instruct,
   "pt" -> base ...), or "main" for the unsuffixed checkpoint (the base model in older lines, the
   post-trained one since Qwen3), plus "+<quant>" for copies: "chat+int4".
@@ -35,15 +42,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from .config import Config, Family
+from .known_facts import known_fact
+from .lines import line_from_hub
+from .payload import PACKED_FRACTION, format_copy, packed, repo_id_of, tags_of, timestamp
 
 LINE_LABELS: dict[str, str] = {
     "lm": "LM", "coder": "Coder", "vl": "VL", "omni": "Omni", "math": "Math", "embedding": "Embedding",
     "reranker": "Reranker", "guard": "Guard", "audio": "Audio", "asr": "ASR", "tts": "TTS", "image": "Image",
     "reward": "Reward", "interpretability": "Interpretability", "world-model": "World model", "ocr": "OCR",
+    "nlp": "NLP", "vision": "Vision", "video": "Video", "3d": "3D", "tabular": "Tabular", "robotics": "Robotics",
     "other": "Other",
 }
 
@@ -69,6 +80,7 @@ class RepoRecord:
     family: str
     generation: str | None
     line: str
+    line_source: str  # which rule decided the line: name | pipeline | tags | library | default
     variant: str
     quant: str | None
     quantized: bool
@@ -80,7 +92,7 @@ class RepoRecord:
     params_active_source: str
     nominal_total_b: float | None
     size_class: str | None
-    created_at: str
+    created_at: str | None  # None when the Hub sent no createdAt: dated by the poll that saw it
     last_modified: str | None
     sha: str | None
     license: str | None
@@ -91,6 +103,7 @@ class RepoRecord:
     downloads: int | None
     downloads_all_time: int | None
     likes: int | None
+    release_tag: str | None = None
 
 
 # A quant/format suffix token group; everything from it on is the copy's format, not its name.
@@ -133,8 +146,6 @@ _LINE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple((line, re.compile(p
     ("coder", r"(?i)(?<![a-z])coder?(?![a-z])|codeqwen|codegemma|devstral|codestral|(?<![a-z])dev(?![a-z])"),
     ("vl", r"VL|(?i:vision|pixtral|molmo|janus|qvq|(?<![a-z])drive(?![a-z]))|\dV(?![a-z])"),
 ))
-_PIPELINE_LINES = {"feature-extraction": "embedding", "sentence-similarity": "embedding", "text-ranking": "reranker",
-                   "automatic-speech-recognition": "asr", "text-to-speech": "tts", "text-to-image": "image"}
 _GATED = {False: "false", True: "auto", "auto": "auto", "manual": "manual"}
 
 
@@ -146,6 +157,7 @@ class _Parse:
     versioned: bool  # the generation is a version from the name, not a product name
     prefix: str  # name tokens before the size token: "QwQ", "Qwen-Drive-1.0"
     stem: str  # the name without format, variant and date tokens: "Qwen-Image-2.1-PE-I2I"
+    release_tag: str | None  # what sets this release apart from its size point's others: "2507", "SafeRL"
 
 
 def parse_name(name: str, family: Family) -> ParsedName:
@@ -280,7 +292,36 @@ def _parse(name: str, family: Family) -> _Parse:
     else:
         tiers = [t for t in tokens[1:] if t.lower() in _TIERS and t not in (generation or "")]
         label, total, active, prefix = "-".join(dict.fromkeys(tiers)) or None, None, None, ""
-    return _Parse(ParsedName(generation, line, variant, quant, label, total, active), versioned, prefix, stem)
+    return _Parse(ParsedName(generation, line, variant, quant, label, total, active), versioned, prefix, stem,
+                  _release_tag(tokens, generation, family, _size_span(tokens, size)))
+
+
+def _size_span(tokens: list[str], size: tuple | None) -> set[int]:
+    """Indexes of the tokens the size label was read from (size, then active/experts/second size)."""
+    if size is None:
+        return set()
+    index = size[0]
+    after = tokens[index + 1] if index + 1 < len(tokens) else ""
+    companion = any(rx.fullmatch(after) for rx in (_ACTIVE_RE, _EXPERTS_RE)) or (
+        "-" in size[1] and _SIZE_RE.fullmatch(after) is not None)
+    return {index, index + 1} if companion else {index}
+
+
+# Variant words that never mark a release of their own: every size point ships these together.
+_PLAIN_VARIANTS = frozenset({"base", "pt", "instruct", "it", "chat"})
+
+
+def _release_tag(tokens: list[str], generation: str | None, family: Family, size_span: set[int]) -> str | None:
+    """The name's release qualifier: a date or revision tag ("2507", "0528") if there is one, else
+    the words left once generation, size, tier and plain variant words are gone ("SafeRL",
+    "Thinking", "1M", "VL-Embedding"). Entries split on it (analysis/entries.py), so that
+    Qwen3-4B-Instruct-2507 and Qwen3-4B-SafeRL are releases of their own, not Qwen3-4B's."""
+    if dates := [t for t in tokens if _DATE_RE.fullmatch(t)]:
+        return dates[0]
+    skip = {family.name.casefold(), *(part.casefold() for part in re.split(r"[-_ ]", generation or "") if part)}
+    words = [t for i, t in enumerate(tokens) if t and i not in size_span and t.casefold() not in skip
+             and t.casefold() not in _PLAIN_VARIANTS and t.casefold() not in _TIERS and t.casefold() != "moe"]
+    return "-".join(words) or None
 
 
 def _normalize_quant(text: str) -> str:
@@ -309,6 +350,9 @@ class _Pending:
     quantized: bool
     counted_b: float | None
     counted_source: str
+    line: str
+    line_source: str
+    packed: bool  # the counted total may be packed weights (FP8, compressed-tensors, integer dtypes)
 
 
 @dataclass(frozen=True)
@@ -321,6 +365,7 @@ class _Resolved:
     active_b: float | None
     active_source: str
     nominal_b: float | None
+    match_key: str | None = None  # the key before a tier label got its size: how copies find their original
 
 
 def normalize_repos(models: Iterable[dict], config: Config) -> list[RepoRecord]:
@@ -383,18 +428,51 @@ class _Resolver:
             label = parsed.size_label
         if label is None and not item.quantized and item.counted_b is not None:
             label = _approx_label(item.counted_b)
-        key = f"{generation} · {LINE_LABELS[_record_line(item)]} · {label}" if generation and label else None
-        if base is None and item.quantized and key in self.by_key:
-            base = self.resolve(self.by_key[key])
-        result = _params(item, generation, label, key, base)
+        match_key = _entry_key(generation, item, label)
+        if base is None and item.quantized and match_key in self.by_key:
+            base = self.resolve(self.by_key[match_key])
+        if base is not None and _tier_only(label):
+            label = base.size_label
+        result = _params(item, generation, label, None, base)
+        if not item.quantized:
+            result = _with_known_sizes(result, item.repo_id)
+        result = replace(result, entry_key=_entry_key(generation, item, result.size_label), match_key=match_key)
         self.resolved[repo_id] = result
         return result
 
     def index_originals(self) -> None:
         for repo_id in sorted(self.resolved):
-            key = self.resolved[repo_id].entry_key
+            key = self.resolved[repo_id].match_key
             if key and not self.pending[repo_id].quantized:
                 self.by_key.setdefault(key, repo_id)
+
+
+def _entry_key(generation: str | None, item: _Pending, label: str | None) -> str | None:
+    return f"{generation} · {LINE_LABELS[item.line]} · {label}" if generation and label else None
+
+
+def _tier_only(label: str | None) -> bool:
+    """'Flash-Next', 'mini', 'Air': a size point named by a word, with no number in it."""
+    return bool(label) and not any(c.isdigit() for c in label)
+
+
+def _with_known_sizes(result: _Resolved, repo_id: str) -> _Resolved:
+    """Fill what the name is silent on from the bundled facts (active parameters of an MoE named
+    by a tier word), and give a tier label its size: 'Flash-Next · 180B-A6B', so a label always
+    says how big the model is."""
+    fact = known_fact(repo_id)
+    active, active_source = result.active_b, result.active_source
+    if active is None and fact is not None and fact.params_active_b is not None:
+        active, active_source = fact.params_active_b, "facts"
+    label = result.size_label
+    if label and label.startswith("~") and fact is not None and fact.params_total_b:  # '~1T' -> '1T-A32B'
+        label = _approx_label(fact.params_total_b).lstrip("~") + (f"-A{active:g}B" if active is not None else "")
+    elif _tier_only(label):
+        total = fact.params_total_b if fact is not None and fact.params_total_b is not None else result.total_b
+        if total is not None:
+            size = _approx_label(total).lstrip("~") if fact is not None and fact.params_total_b else _approx_label(total)
+            label = f"{label} · {size}" + (f"-A{active:g}B" if active is not None else "")
+    return replace(result, size_label=label, active_b=active, active_source=active_source)
 
 
 def _params(item: _Pending, gen: str | None, label: str | None, key: str | None,
@@ -404,7 +482,10 @@ def _params(item: _Pending, gen: str | None, label: str | None, key: str | None,
         return _Resolved(gen, label, key, base.total_b, "base" if base.total_b is not None else "unknown",
                          base.active_b, "base" if base.active_b is not None else "unknown",
                          parsed.total_b if parsed.total_b is not None else base.nominal_b)
-    if not item.quantized and item.counted_b is not None:
+    if (not item.quantized and item.packed and item.counted_b is not None and parsed.total_b is not None
+            and item.counted_b < PACKED_FRACTION * parsed.total_b):
+        total, source = parsed.total_b, "name-packed"
+    elif not item.quantized and item.counted_b is not None:
         total, source = item.counted_b, item.counted_source
     elif parsed.total_b is not None:
         total, source = parsed.total_b, "name"
@@ -426,30 +507,37 @@ def _approx_label(total_b: float) -> str:
 
 
 def _pending(model: dict, config: Config) -> _Pending | None:
-    repo_id = model.get("id") if isinstance(model, dict) else None
-    if not isinstance(repo_id, str) or "/" not in repo_id:
+    repo_id = repo_id_of(model)
+    if repo_id is None:
         return None
     family = family_of(repo_id, config)
     if family is None:
         return None
     parse = _parse(repo_id.partition("/")[2], family)
     base_models = _base_models(model)
-    quantized = parse.parsed.quant is not None or any(rel == "quantized" for rel, _ in base_models)
+    tags = {t.lower() for t in tags_of(model)}
+    library = _text(model.get("library_name"))
     counted, source = None, "unknown"
     for field, name in (("safetensors", "safetensors"), ("gguf", "gguf")):
         total = (model.get(field) or {}).get("total") if isinstance(model.get(field), dict) else None
         if isinstance(total, (int, float)) and not isinstance(total, bool) and total > 0:
             counted, source = round(total / 1e9, 6), name
             break
-    return _Pending(model, repo_id, family, parse, base_models, quantized, counted, source)
+    quantized = (parse.parsed.quant is not None or format_copy(library, tags, source)
+                 or any(rel == "quantized" for rel, _ in base_models))
+    line, line_source = parse.parsed.line, "name"
+    if line == "lm":
+        line, line_source = line_from_hub(model.get("pipeline_tag"), tags_of(model), library)
+    return _Pending(model, repo_id, family, parse, base_models, quantized, counted, source, line, line_source,
+                    packed(model, tags))
 
 
 def _base_models(model: dict) -> tuple[tuple[str, str], ...]:
     """(relation, parent) from 'base_model:<relation>:<parent>' tags; the card's base_model only
     when no tag gives a relation."""
     pairs = []
-    for tag in model.get("tags") or []:
-        parts = tag.split(":", 2) if isinstance(tag, str) else []
+    for tag in tags_of(model):
+        parts = tag.split(":", 2)
         if len(parts) == 3 and parts[0] == "base_model" and parts[1] and parts[2]:
             pairs.append((parts[1], parts[2]))
     if not pairs:
@@ -457,13 +545,6 @@ def _base_models(model: dict) -> tuple[tuple[str, str], ...]:
         parents = [card] if isinstance(card, str) else card if isinstance(card, list) else []
         pairs = [("card", p) for p in parents if isinstance(p, str) and p]
     return tuple(dict.fromkeys(pairs))
-
-
-def _record_line(item: _Pending) -> str:
-    line = item.parse.parsed.line
-    if line == "lm":
-        return _PIPELINE_LINES.get(item.model.get("pipeline_tag") or "", "lm")
-    return line
 
 
 def _license(model: dict) -> str | None:
@@ -475,7 +556,7 @@ def _license(model: dict) -> str | None:
         return card["license_name"]
     if isinstance(licence, str) and licence:
         return licence
-    tags = [t for t in model.get("tags") or [] if isinstance(t, str) and t.startswith("license:")]
+    tags = [t for t in tags_of(model) if t.startswith("license:")]
     return tags[0].partition(":")[2] if tags else None
 
 
@@ -493,17 +574,19 @@ def _record(item: _Pending, state: _Resolved, config: Config) -> RepoRecord:
     nominal = state.nominal_b
     return RepoRecord(
         repo_id=item.repo_id, org=item.repo_id.partition("/")[0], name=item.repo_id.partition("/")[2],
-        family=item.family.name, generation=state.generation, line=_record_line(item), variant=parsed.variant,
+        family=item.family.name, generation=state.generation, line=item.line, line_source=item.line_source,
+        variant=parsed.variant,
         quant=parsed.quant, quantized=item.quantized, size_label=state.size_label, entry_key=state.entry_key,
         params_total_b=state.total_b, params_total_source=state.total_source, params_active_b=state.active_b,
         params_active_source=state.active_source, nominal_total_b=nominal,
         size_class=config.size_classes.classify(nominal if nominal is not None else state.total_b),
-        created_at=_text(model.get("createdAt")) or "", last_modified=_text(model.get("lastModified")),
+        created_at=timestamp(model.get("createdAt")), last_modified=_text(model.get("lastModified")),
         sha=_text(model.get("sha")), license=_license(model),
         gated=_GATED.get(gated, str(gated).lower()) if isinstance(gated, (bool, str)) else "false",
         pipeline_tag=_text(model.get("pipeline_tag")), library_name=_text(model.get("library_name")),
         base_models=item.base_models, downloads=_count(model.get("downloads")),
         downloads_all_time=_count(model.get("downloadsAllTime")), likes=_count(model.get("likes")),
+        release_tag=item.parse.release_tag,
     )
 
 

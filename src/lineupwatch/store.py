@@ -4,7 +4,11 @@ Tables stay close to the Hub's shape and friendly to Datasette:
 - `polls`: one row per poll attempt, ok or failed;
 - `raw_blobs` / `raw_listings` / `raw_children`: every JSON object the Hub returned, compressed and
   content-addressed, so an unchanged repo costs one manifest entry and nothing else;
-- `repos`: the current state of every repo ever seen (removed ones keep their row);
+- `repos`: the current state of every repo ever seen (removed ones keep their row), with its
+  release date: `released_at` is the poll that first listed it when an earlier complete poll of
+  its org did not (`released_from = 'seen'`), else the Hub's `createdAt` (`'created'`): a repo is
+  created, private, days or weeks before it goes public, so `createdAt` is a release date only for
+  repos that were already public when the project first looked;
 - `observations`: a new row only when a repo's counters or metadata change (git-history style);
 - `events`: added, removed, restored, licence/gating/params changed.
 
@@ -48,7 +52,15 @@ def m001_polls_archive_repos(db: Database) -> None:
                               pk=("poll_id", "org"), foreign_keys=[("poll_id", "polls", "id")])
     db["raw_children"].create({"poll_id": int, "repo_id": str, "children_model_count": int, "fetched_at": str},
                               pk=("poll_id", "repo_id"), foreign_keys=[("poll_id", "polls", "id")])
-    record_columns = {f.name: _column_type(f.type) for f in dataclasses.fields(RepoRecord)}
+    # The record's fields as they were at this migration; later fields arrive by later migrations.
+    record_columns = {
+        "repo_id": str, "org": str, "name": str, "family": str, "generation": str, "line": str, "variant": str,
+        "quant": str, "quantized": int, "size_label": str, "entry_key": str, "params_total_b": float,
+        "params_total_source": str, "params_active_b": float, "params_active_source": str,
+        "nominal_total_b": float, "size_class": str, "created_at": str, "last_modified": str, "sha": str,
+        "license": str, "gated": str, "pipeline_tag": str, "library_name": str, "base_models": str,
+        "downloads": int, "downloads_all_time": int, "likes": int,
+    }
     db["repos"].create({
         **record_columns,
         "downloads": int, "downloads_all_time": int, "likes": int, "children_model_count": int,
@@ -83,6 +95,46 @@ def m002_alert_log(db: Database) -> None:
 
 
 @MIGRATIONS()
+def m003_release_dates(db: Database) -> None:
+    """Release dates (see the module docstring) and the name's release tag; existing repos get the
+    release date the rule gives from the polls already archived."""
+    db["repos"].add_column("released_at", str)
+    db["repos"].add_column("released_from", str)
+    db["repos"].add_column("release_tag", str)
+    db.execute("""UPDATE repos SET
+        released_from = CASE WHEN EXISTS (SELECT 1 FROM raw_listings AS l WHERE lower(l.org) = lower(repos.org)
+                                          AND l.poll_id < repos.first_seen_poll) OR created_at IS NULL OR created_at = ''
+                             THEN 'seen' ELSE 'created' END""")
+    db.execute("UPDATE repos SET released_at = CASE released_from WHEN 'seen' THEN first_seen_at ELSE created_at END")
+
+
+@MIGRATIONS()
+def m010_poll_orgs(db: Database) -> None:
+    """Each org of each poll on its own: ok, or failed with its reason (issue 10). A poll whose
+    orgs partly failed has status "partial" and stored the orgs that were complete."""
+    db["poll_orgs"].create({"poll_id": int, "org": str, "status": str, "reason": str, "repo_count": int},
+                           pk=("poll_id", "org"), foreign_keys=[("poll_id", "polls", "id")])
+    db["poll_orgs"].create_index(["org", "poll_id"])
+
+
+@MIGRATIONS()
+def m010_repos_line_source(db: Database) -> None:
+    """Which rule decided a repo's line (lines.py)."""
+    db["repos"].add_column("line_source", str)
+
+
+@MIGRATIONS()
+def m040_deliveries(db: Database) -> None:
+    """Exactly once per channel: one row per (notification, channel), marked sent when that channel
+    took it, so a channel that is down keeps its notices pending without holding up the others."""
+    db["deliveries"].create({
+        "notification_id": int, "channel": str, "sent_at": str, "message_id": str, "attempts": int,
+        "last_error": str,
+    }, pk=("notification_id", "channel"), foreign_keys=[("notification_id", "notifications", "id")])
+    db["deliveries"].create_index(["channel", "sent_at"])
+
+
+@MIGRATIONS()
 def m030_stream(db: Database) -> None:
     """The Hub-wide stream of new repos (stream_store.py): runs, raw pages, one compact row per repo."""
     db["stream_runs"].create({
@@ -101,15 +153,6 @@ def m030_stream(db: Database) -> None:
     db["stream_repos"].create_index(["released", "relation", "parent"])
 
 
-def _column_type(annotation: object) -> type:
-    text = str(annotation)
-    if "float" in text:
-        return float
-    if "bool" in text or "int" in text:
-        return int
-    return str
-
-
 def open_db(path: Path | str) -> Database:
     """Open (creating if needed) a database in WAL mode and upgrade it to the current schema."""
     path = Path(path)
@@ -119,6 +162,29 @@ def open_db(path: Path | str) -> Database:
     db.execute("PRAGMA foreign_keys=ON")
     MIGRATIONS.apply(db)
     db.execute(f"PRAGMA user_version={schema_version(db)}")
+    return db
+
+
+class SchemaOutdated(Exception):
+    """A reader found a database older than this lineupwatch; only a run (under the lock) upgrades it."""
+
+
+def open_reader(path: Path | str) -> Database:
+    """Open an existing database to read it, beside a running writer: no migration, no write.
+
+    Migrations run only in `open_db` under the run lock; a reader that migrated would race a first
+    poll for the schema ("database is locked"). A database still short of migrations is refused."""
+    path = Path(path)
+    if not path.exists():
+        raise SchemaOutdated(f"no database at {path} yet: run `lineupwatch run` (or `lineupwatch poll`) to create it")
+    db = Database(sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False))
+    db.execute("PRAGMA query_only=ON")
+    missing = [migration.name for migration in MIGRATIONS.pending(db)]
+    if missing:
+        version = schema_version(db)
+        db.close()
+        raise SchemaOutdated(f"database {path} is at schema version {version} and needs {', '.join(missing)}: "
+                             "run `lineupwatch run` (or `lineupwatch poll`) once to upgrade it")
     return db
 
 
@@ -139,8 +205,27 @@ def record_failed_poll(db: Database, poll: dict) -> int:
         return insert_poll(db, {**poll, "status": "failed"})
 
 
+# Polls that stored data: every org ("ok") or the orgs that were complete ("partial").
+STORED_STATUSES = ("ok", "partial")
+
+
 def ok_poll_ids(db: Database) -> list[int]:
-    return [row[0] for row in db.execute("SELECT id FROM polls WHERE status = 'ok' ORDER BY id")]
+    """Polls that stored data, partial ones included."""
+    return [row[0] for row in db.execute("SELECT id FROM polls WHERE status IN ('ok', 'partial') ORDER BY id")]
+
+
+def save_poll_orgs(db: Database, poll_id: int, outcomes: Iterable[dict]) -> None:
+    """One row per org of a poll: {org, status ok|failed, reason, repo_count}."""
+    db["poll_orgs"].insert_all({"poll_id": poll_id, **outcome} for outcome in outcomes)
+
+
+def last_ok_listing(db: Database, org: str) -> dict | None:
+    """The org's last complete listing (poll_id, started_at, repo_count), or None: what "listed
+    no repos though it had N" is measured against."""
+    row = db.execute(
+        "SELECT p.id, p.started_at, o.repo_count FROM poll_orgs AS o JOIN polls AS p ON p.id = o.poll_id "
+        "WHERE o.org = ? AND o.status = 'ok' ORDER BY p.id DESC LIMIT 1", [org]).fetchone()
+    return {"poll_id": row[0], "started_at": row[1], "repo_count": row[2]} if row else None
 
 
 # --- raw archive ---------------------------------------------------------------------------------
@@ -200,12 +285,13 @@ def save_poll_records(db: Database, poll_id: int, at: str, records: Iterable[Rep
     """Apply one complete poll to repos, observations and events. Repos missing from it are
     removed only within `polled_orgs`: every page of those orgs is in hand."""
     known = current_repos(db)
+    listed_before = orgs_listed_before(db, poll_id)
     seen: set[str] = set()
     repo_rows, observations, events = [], [], []
     for record in records:
         seen.add(record.repo_id)
         old = known.get(record.repo_id)
-        row = _repo_row(record, old, poll_id, at, children)
+        row = _repo_row(record, old, poll_id, at, children, listed_before)
         events += _events_for(record, old, row, poll_id, at)
         if old is None or any(old.get(col) != row[col] for col in OBSERVED):
             observations.append({"repo_id": record.repo_id, "poll_id": poll_id, "observed_at": at,
@@ -221,8 +307,27 @@ def save_poll_records(db: Database, poll_id: int, at: str, records: Iterable[Rep
     db["events"].insert_all(events)
 
 
-def _repo_row(record: RepoRecord, old: dict | None, poll_id: int, at: str, children: dict) -> dict:
-    row = dataclasses.asdict(record)
+def orgs_listed_before(db: Database, poll_id: int) -> set[str]:
+    """Orgs (casefolded) that a complete listing of an earlier poll covered: a repo new to one of
+    them was not public then, so the poll that first lists it dates its release."""
+    rows = db.execute("SELECT DISTINCT org FROM raw_listings WHERE poll_id < ?", [poll_id])
+    return {org.casefold() for (org,) in rows}
+
+
+def release_date(record: RepoRecord, at: str, listed_before: set[str]) -> tuple[str, str]:
+    """(released_at, released_from) for a repo first listed at `at`."""
+    if record.org.casefold() in listed_before or not record.created_at:
+        return at, "seen"
+    return record.created_at, "created"
+
+
+def _repo_row(record: RepoRecord, old: dict | None, poll_id: int, at: str, children: dict,
+              listed_before: set[str]) -> dict:
+    row = {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}  # shallow: asdict deep-copies
+    if old is not None and old.get("released_at"):
+        row["released_at"], row["released_from"] = old["released_at"], old["released_from"]
+    else:
+        row["released_at"], row["released_from"] = release_date(record, at, listed_before)
     row["base_models"] = json.dumps(record.base_models)
     fetched = record.repo_id in children
     row.update({

@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 
 from ..analysis.entries import Entry, family_entries, percentile, sizes_text, small_release_gaps, waves
 from ..analysis.forecasts import ForecastResult
+from ..analysis.health import stale_orgs
 from ..config import Config
 from ..facts import Facts
 
@@ -162,20 +163,39 @@ def monitor_health(ctx: AlertContext, config: Config) -> list[Alert]:
     alerts = []
     failing = 0
     for poll in reversed(polls):
-        if poll.status == "ok":
+        if poll.stored:
             break
         failing += 1
     if failing >= rules.failed_polls_in_a_row:
         alerts.append(Alert("monitor_health", {"check": "failing"}, "firing", "critical",
                             f"lineupwatch: the last {failing} polls failed",
                             f"The last {failing} polls failed; the latest error: {polls[-1].error}", []))
-    ok = [p for p in polls if p.status == "ok"]
+    ok = [p for p in polls if p.stored]
     last_ok = datetime.fromisoformat(ok[-1].started_at) if ok else None
     if polls and (last_ok is None or ctx.now - last_ok > timedelta(hours=rules.stale_poll_hours)):
         since = f"since {last_ok.isoformat()}" if last_ok else "ever"
         alerts.append(Alert("monitor_health", {"check": "stale"}, "firing", "critical",
                             f"lineupwatch: no successful poll {since}",
                             f"No poll succeeded {since} (threshold {rules.stale_poll_hours:g} hours).", []))
+    return alerts
+
+
+def org_failing(ctx: AlertContext, config: Config) -> list[Alert]:
+    """A watched org failed `org_failing_polls` polls in a row while the others were stored;
+    resolved when it lists again (or leaves the config)."""
+    alerts = []
+    for org, state in stale_orgs(ctx.facts, config).items():
+        if state.failed_polls < config.alerts.org_failing_polls:
+            continue
+        families = ", ".join(f.name for f in config.watched if org in f.orgs)
+        last = state.last_ok[:10] if state.last_ok else "never"
+        alerts.append(Alert("org_failing", {"org": org}, "firing", "warning",
+                            f"lineupwatch: org {org} failed {state.failed_polls} polls in a row",
+                            f"The Hub listing of org {org} ({families}) failed in the last {state.failed_polls} polls, "
+                            f"since {(state.failing_since or '')[:10]}; its repos are as last listed ({last}) and "
+                            f"verdicts on {families} rest on stale data. Latest reason: {state.reason}. "
+                            f"If the org was renamed, set families.<name>.orgs in {config.path}.",
+                            [f"latest reason: {state.reason}"]))
     return alerts
 
 
@@ -254,6 +274,7 @@ RULES: dict[str, Rule] = {
     "repos_removed": repos_removed,
     "small_share_drop": small_share_drop,
     "monitor_health": monitor_health,
+    "org_failing": org_failing,
     "ecosystem_share_band": ecosystem_share_band,
     "ecosystem_family_share": ecosystem_family_share,
     "community_adoption": community_adoption,
@@ -263,6 +284,6 @@ RULES: dict[str, Rule] = {
 def evaluate_rules(ctx: AlertContext, config: Config) -> list[Alert]:
     """Every enabled rule's conditions; a rule is switched off by its config flag. Until a poll has
     succeeded there is nothing to judge the release pattern on: only the monitor watches itself."""
-    polled = any(poll.status == "ok" for poll in ctx.facts.polls)
+    polled = any(poll.stored for poll in ctx.facts.polls)
     return [alert for name, rule in RULES.items()
             if getattr(config.alerts, name) and (polled or name == "monitor_health") for alert in rule(ctx, config)]

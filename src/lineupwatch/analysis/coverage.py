@@ -10,17 +10,22 @@ from .entries import Entry, family_entries
 
 
 def coverage_matrix(entries: list[Entry], families: list[str], as_of: date, window_days: int) -> dict:
-    """For each family and size class, its newest counted entry released within the window."""
+    """For each family and size class, its newest counted entry released within the window,
+    preferring one the facts are sure of; a cell filled only by uncertain entries says so."""
     since = as_of - timedelta(days=window_days)
     matrix: dict[str, dict[str, str]] = {}
     cells: dict[str, dict[str, dict]] = {}
     for family in families:
         newest: dict[str, Entry] = {}
-        for entry in family_entries(entries, family):
+        for entry in family_entries(entries, family):  # oldest first: the last one kept is the newest
             if entry.released >= since and entry.size_class:
-                newest[entry.size_class] = entry  # entries are oldest first
-        matrix[family] = {c: newest[c].label for c in SIZE_CLASS_NAMES if c in newest}
-        cells[family] = {c: {"entry": newest[c].key, "released": newest[c].released.isoformat()}
+                kept = newest.get(entry.size_class)
+                if kept is None or kept.shaky or not entry.shaky:
+                    newest[entry.size_class] = entry
+        matrix[family] = {c: newest[c].label + (" (uncertain)" if newest[c].shaky else "")
+                          for c in SIZE_CLASS_NAMES if c in newest}
+        cells[family] = {c: {"entry": newest[c].key, "released": newest[c].released.isoformat(),
+                             "uncertain": list(newest[c].doubts) if newest[c].shaky else []}
                          for c in SIZE_CLASS_NAMES if c in newest}
     return {"window_days": window_days, "size_classes": list(SIZE_CLASS_NAMES), "families": matrix, "cells": cells}
 

@@ -11,6 +11,8 @@ import os
 import re
 from pathlib import Path
 
+from ..sanitize import clean
+
 WEEK_FILE = re.compile(r"^\d{4}-W\d{2}\.json$")
 
 
@@ -46,6 +48,7 @@ def load_reports(out_dir: Path) -> list[dict]:
         except (OSError, ValueError):
             continue
         if isinstance(report, dict):
+            report = clean(report)  # a week written before cleaning existed must not break the feed
             report.setdefault("week", path.stem)
             reports.append(report)
     return sorted(reports, key=lambda r: (str(r["week"]), str(r.get("as_of") or "")), reverse=True)

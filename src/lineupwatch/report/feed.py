@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
+from ..sanitize import clean_text
 from . import view
 from .templating import html_env
 
@@ -50,7 +51,7 @@ def render_feed(reports: list[dict]) -> str:
 
 def _text(parent: ET.Element, tag: str, text: str) -> ET.Element:
     element = ET.SubElement(parent, f"{{{ATOM}}}{tag}")
-    element.text = text
+    element.text = clean_text(text)
     return element
 
 

@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 from urllib.parse import quote
 
+from ..sanitize import clean
 from . import view
 from .archive import load_reports, report_json, write_atomic
 from .charts import render_charts
@@ -44,6 +45,7 @@ def render_index(reports: list[dict]) -> str:
 def write_report(report: dict, out_dir: Path) -> dict[str, Path]:
     """Write `<week>.md/.html/.json` and its PNG charts into out_dir, then rebuild index.html and
     feed.xml from every report there. Each file is replaced atomically; reruns are byte-identical."""
+    report = clean(report)  # whatever the Hub sent, every file written below stays valid
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     week = str(report.get("week"))
