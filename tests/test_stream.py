@@ -147,7 +147,7 @@ def test_a_failing_stream_never_blocks_the_org_polls_and_vice_versa(tmp_path: Pa
         assert poll["status"] == "ok" and db["repos"].count > 600
         assert run["status"] == "failed" and db["stream_repos"].count == 0
     else:
-        assert poll["status"] == "failed" and db["repos"].count == 0
+        assert poll["status"] == "partial" and not db["repos"].count_where("org = 'Qwen'")
         assert run["status"] == "ok" and db["stream_repos"].count == 10
 
 

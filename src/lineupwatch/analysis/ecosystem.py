@@ -48,7 +48,7 @@ def new_generations(repos: list[Repo], config: Config) -> dict[str, dict[str, se
     for repo in repos:
         if repo.family in config.watch and repo.generation and repo.line in counted and not repo.quantized:
             key = (repo.family, repo.generation)
-            first[key] = min(first.get(key, repo.created), repo.created)
+            first[key] = min(first.get(key, repo.released), repo.released)
             sizes.setdefault(key, set()).add(repo.size_label or "")
     found: dict[str, dict[str, set[str]]] = {}
     for (family, generation), day in sorted(first.items()):
