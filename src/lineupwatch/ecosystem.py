@@ -15,9 +15,10 @@ from .ecosystem_facts import load_download_series, load_ecosystem
 from .facts import Facts
 
 
-def ecosystem_of(db: Database, config: Config, facts: Facts) -> dict:
+def ecosystem_of(db: Database, config: Config, facts: Facts, adoption: bool = True) -> dict:
     """The report's `ecosystem` block: the stream as the database knew it on the facts' day, and the
-    adoption score of each entry since the baseline from the project's own poll history."""
+    adoption score of each entry since the baseline from the project's own poll history (the alert
+    rules do without it: it reads every download figure ever observed)."""
     gens = new_generations(facts.repos, config)
     settings = config.analysis
     stream = load_ecosystem(db, facts.as_of, first_week(config), small_b=config.size_classes.small,
@@ -26,6 +27,8 @@ def ecosystem_of(db: Database, config: Config, facts: Facts) -> dict:
                             named_after=sorted({g for generations in gens.values() for g in generations}),
                             top_other=settings.ecosystem_top_other)
     block = ecosystem_block(stream, config, gens)
+    if not adoption:
+        return block
     series, poll_days = load_download_series(db, facts.as_of)
     entries = build_entries((r for r in facts.repos if r.family in config.watch), settings)
     block["adoption"] = adoption_scores(entries, series, poll_days, settings.adoption_days, settings.adoption_rank,
