@@ -224,7 +224,7 @@ def export(config: Config, out_dir: Path) -> None:
     """
     from .export import export_parquet
 
-    with locked_db(config) as db:
+    with reader_db(config) as db:  # beside a running poll: no lock, no write
         written = export_parquet(db, out_dir)
     click.echo(f"wrote {out_dir}: " + ", ".join(f"{name} {rows} rows" for name, rows in written.items()))
 

@@ -124,9 +124,9 @@ class AnalysisSettings:
     ecosystem_weeks_before_baseline: Count = 52
     ecosystem_band_weeks: AtLeastOne = 12
     ecosystem_top_other: Count = 10  # "other" parents named in the report
-    # Who fills the small sizes: originals from outside the watched orgs in these pipelines, and
-    # community repos named after a watched family's post-baseline generation, ranked by downloads.
-    filler_pipelines: tuple[str, ...] = ("text-generation", "image-text-to-text", "text2text-generation")
+    # Who fills the small sizes: originals from outside the watched orgs whose pipeline is of a
+    # counted line (lines.py), and community repos named after a watched family's post-baseline
+    # generation, ranked by downloads.
     filler_min_downloads: Count = 50_000  # all-time downloads an original needs ...
     filler_after_days: Count = 30  # ... this many days after its release
     fillers_listed: Count = 20

@@ -8,7 +8,7 @@ from __future__ import annotations
 from sqlite_utils import Database
 
 from .analysis.adoption import adoption_scores
-from .analysis.ecosystem import ecosystem_block, first_week, new_generations
+from .analysis.ecosystem import counted_pipelines, ecosystem_block, first_week, new_generations
 from .analysis.entries import build_entries
 from .config import Config
 from .ecosystem_facts import load_download_series, load_ecosystem
@@ -22,7 +22,7 @@ def ecosystem_of(db: Database, config: Config, facts: Facts, adoption: bool = Tr
     gens = new_generations(facts.repos, config)
     settings = config.analysis
     stream = load_ecosystem(db, facts.as_of, first_week(config), small_b=config.size_classes.small,
-                            since=settings.baseline_date, pipelines=settings.filler_pipelines,
+                            since=settings.baseline_date, pipelines=counted_pipelines(config),
                             min_downloads=settings.filler_min_downloads,
                             named_after=sorted({g for generations in gens.values() for g in generations}),
                             top_other=settings.ecosystem_top_other)

@@ -10,7 +10,7 @@ small sizes. Pure: stream facts in, the report's `ecosystem` block (DESIGN.md's 
   takes all). `share` and `hhi` are the same over every size class.
 - A family's baseline band is the range of its weekly small share over the last
   `ecosystem_band_weeks` complete weeks before the baseline week.
-- Fillers: originals from outside the watched orgs (no base_model, a counted pipeline, <= small,
+- Fillers: originals from outside the watched orgs (no base_model, a pipeline of a counted line, <= small,
   above `filler_min_downloads` at least `filler_after_days` after release) and community repos
   named after a watched family's post-baseline generation at a small size (`empero-ai/Qwen3.8-9B`),
   listed as community work and never as the family's release.
@@ -24,6 +24,7 @@ from datetime import date, timedelta
 from ..config import SMALL_CLASSES, Config
 from ..ecosystem_facts import EcosystemFacts
 from ..facts import Repo
+from ..lines import HUB_TASK_LINES, LEGACY_TASK_LINES, task_line
 from ..normalize import parse_name
 
 OTHER = "other"
@@ -55,6 +56,12 @@ def new_generations(repos: list[Repo], config: Config) -> dict[str, dict[str, se
         if day >= config.analysis.baseline_date and re.search(r"\d", generation):
             found.setdefault(family, {})[generation] = sizes[(family, generation)]
     return found
+
+
+def counted_pipelines(config: Config) -> tuple[str, ...]:
+    """The Hub's pipeline tags whose line counts for the forecasts: an original filler's pipeline."""
+    return tuple(tag for tag, line in {**LEGACY_TASK_LINES, **HUB_TASK_LINES}.items()
+                 if line in config.analysis.counted_lines)
 
 
 def first_week(config: Config) -> date:
@@ -163,7 +170,7 @@ def fillers(facts: EcosystemFacts, config: Config, new_gens: dict[str, dict[str,
             kind, family = "community", claimed
         elif (row["relation"] is None and size is not None and size <= small_b and row["released"] <= ripe
               and (row["downloads_all_time"] or 0) >= settings.filler_min_downloads
-              and row["pipeline_tag"] in settings.filler_pipelines):
+              and task_line(row["pipeline_tag"] or "") in settings.counted_lines):
             kind, family = "original", None
         else:
             continue
