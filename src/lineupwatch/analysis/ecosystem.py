@@ -187,8 +187,11 @@ def _namesake(name: str, config: Config, new_gens: dict[str, dict[str, set[str]]
     not release in it, if any."""
     folded = name.casefold()
     for family_name, generations in new_gens.items():
-        if not any(g.casefold() in folded for g in generations):
-            continue  # parsing is the costly part: most candidates name another family
+        named = [g for g in generations if g.casefold() in folded]
+        # Parsing is the costly part: skip names of another family, and names that carry a size the
+        # generation has (most community repos are named after their parent: gemma-4-E4B-it-...).
+        if not named or all(any(f"-{size}".casefold() in folded for size in generations[g] if size) for g in named):
+            continue
         parsed = parse_name(name, config.families[family_name])
         if parsed.generation in generations and parsed.size_label and parsed.size_label not in generations[parsed.generation]:
             return family_name
