@@ -21,6 +21,7 @@ test: $(STAMP)  ## the whole test suite, offline
 bench: $(STAMP)  ## benchmarks: print the tables recorded in benchmarks/RESULTS.md (takes ~25 min)
 	$(BIN)/python benchmarks/bench_poll.py
 	$(BIN)/python benchmarks/bench_report.py
+	$(BIN)/python benchmarks/bench_stream.py
 
 fixture: $(STAMP)  ## rebuild the bundled Hub state from the facts CSVs
 	$(BIN)/python scripts/build_hub_state.py
