@@ -272,7 +272,11 @@ def rebuild(config: Config) -> None:
 @click.option("--day", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="Serve the bundled Hub as it was at the end of this day (only repos public by then, "
                    "counters grown to then); not with --data.")
-def replay_hub(data_path: Path | None, port: int, latency: float, page_size: int, day: datetime | None) -> None:
+@click.option("--stream-scale", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Also serve a SYNTHETIC Hub-wide stream of new repos at this fraction of the real volume "
+                   "(1.0: about 2,700 a day), from 2024-01-01 to --day (default: today).")
+def replay_hub(data_path: Path | None, port: int, latency: float, page_size: int, day: datetime | None,
+               stream_scale: float | None) -> None:
     """Serve a Hub-state file over HTTP on 127.0.0.1, like the Hub's model API.
 
     \b
@@ -280,6 +284,7 @@ def replay_hub(data_path: Path | None, port: int, latency: float, page_size: int
         lineupwatch replay-hub --port 8321 &
         HF_ENDPOINT=http://127.0.0.1:8321 lineupwatch poll
         lineupwatch replay-hub --day 2026-04-01   # the bundled Hub on 1 April 2026
+        lineupwatch replay-hub --stream-scale 0.02   # with a synthetic stream for backfill-stream
     """
     from .replay import ReplayHub, load_state
     from .fixtures import bundled_state_path
@@ -292,8 +297,14 @@ def replay_hub(data_path: Path | None, port: int, latency: float, page_size: int
         models = HubTimeline.bundled().state_at(datetime.combine(day.date(), datetime.max.time(), timezone.utc))
     else:
         models = load_state(data_path or bundled_state_path())
-    hub = ReplayHub(models, port=port, latency_s=latency, page_size=page_size)
-    click.echo(f"replay Hub serving {len(models)} repos at {hub.url} (Ctrl-C to stop)")
+    stream = None
+    if stream_scale is not None:
+        from .stream_fixture import SyntheticStream
+
+        stream = SyntheticStream(date(2024, 1, 1), day.date() if day else utc_now().date(), scale=stream_scale)
+    hub = ReplayHub(models, port=port, latency_s=latency, page_size=page_size, stream=stream)
+    click.echo(f"replay Hub serving {len(models)} repos at {hub.url}"
+               + (f" and a SYNTHETIC stream at {stream_scale:g}x the Hub's volume" if stream else "") + " (Ctrl-C to stop)")
     sys.stdout.flush()
     hub.serve_forever()
 
