@@ -59,7 +59,7 @@ def run_stream(config: Config, db: Database, *, endpoint: str, now: Clock) -> St
     rescan = timedelta(days=config.hub.stream_rescan_days)
     cutoff = None if newest_before is None else _shift(newest_before, -rescan)
     pages: list[list[dict]] = []
-    newest, warning = None, None
+    newest, warning, skipped = None, None, 0
     try:
         for page in stream_pages(client, _url(config, endpoint), rate_reserve=config.hub.stream_rate_reserve):
             if newest is None and page.items:
@@ -67,6 +67,7 @@ def run_stream(config: Config, db: Database, *, endpoint: str, now: Clock) -> St
                 cutoff = cutoff or _shift(newest, -rescan)  # a first poll reads one re-scan window
             kept = [m for m in page.items if m["createdAt"][:19] >= cutoff[:19]] if cutoff else page.items
             pages.append(kept)
+            skipped += page.skipped
             if len(kept) < len(page.items) or not page.items:
                 break
             if len(pages) >= config.hub.stream_max_pages:
@@ -87,7 +88,7 @@ def run_stream(config: Config, db: Database, *, endpoint: str, now: Clock) -> St
         stream_store.update_run(db, run_id, {
             "status": "ok", "finished_at": _iso(now()), "cutoff": cutoff, "newest_created": newest or newest_before,
             "pages": len(pages), "repos": repos, "new": new, "updated": updated, "requests": client.listing_requests,
-            "error": warning})
+            "skipped": skipped, "error": warning})
     return StreamResult(run_id, len(pages), repos, new, updated, client.listing_requests, cutoff, warning=warning)
 
 
