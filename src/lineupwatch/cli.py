@@ -29,6 +29,7 @@ from .sanitize import clean_text
 if TYPE_CHECKING:
     from . import jobs
     from .poll import PollResult
+    from .stream_poll import StreamResult
 
 # The commands that talk to the Hub import `poll` and `jobs` when they run: importing
 # huggingface_hub costs ~0.4 s that `report`, `status` and `alerts` do not need to pay.
@@ -148,7 +149,8 @@ def partial_message(result: PollResult) -> str:
             + "\n".join(result.failures))
 
 
-def _stream_line(stream, error: str | None) -> str:
+def _stream_line(stream: StreamResult | None, error: str | None) -> str:
+    """One line on the Hub-wide stream step of a poll."""
     if error:
         return f"stream failed: {error}"
     if stream is None:
@@ -190,10 +192,11 @@ def backfill_stream(config: Config, since: datetime, endpoint: str | None) -> No
         lineupwatch backfill-stream --since 2025-03-04
     """
     from .hub import PollError
+    from .stream_fetch import StreamPage
     from .stream_poll import run_backfill
 
     with locked_db(config) as db, tqdm(unit="page", disable=not sys.stderr.isatty()) as bar:
-        def on_page(page, repos: int) -> None:
+        def on_page(page: StreamPage, repos: int) -> None:
             bar.set_description(f"back to {page.items[-1]['createdAt'][:10] if page.items else '?'} ({repos} repos)")
             bar.update(1)
 

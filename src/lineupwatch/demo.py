@@ -21,6 +21,7 @@ from .config import DEFAULT_CONFIG_PATH, Config, StorageSettings, load_config, p
 from .analysis.ecosystem import first_week
 from .replay import ReplayHub
 from .stream_fixture import DEMO_SCALE, demo_stream
+from .stream_poll import StreamResult
 from .timeline import HubTimeline
 
 DEMO_START = date(2026, 1, 5)  # a Monday, eight weeks before the baseline: the job was already running
@@ -39,7 +40,7 @@ class DemoFailed(RuntimeError):
     """The demo could not poll its own loopback Hub: a broken install or an exhausted port range."""
 
 
-def stream_backfill(config: Config, endpoint: str, since: date, now: Callable[[], datetime]):
+def stream_backfill(config: Config, endpoint: str, since: date, now: Callable[[], datetime]) -> StreamResult:
     """The stream's history for the demo's reports, read once from the replay Hub."""
     from .hub import PollError
     from .stream_poll import run_backfill
