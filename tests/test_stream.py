@@ -72,13 +72,15 @@ def test_shares_and_herfindahl_match_a_hand_computation(tmp_path: Path) -> None:
 
 
 def test_a_community_namesake_never_founds_an_entry_and_is_listed_as_community_work(tmp_path: Path) -> None:
-    with ReplayHub(bundled_models() + hand_stream(), page_size=100) as hub:
+    own = model("u10/Qwen3.8-Flash-Next-finetune-7", "2026-11-19", params_b=7.7, parent="Qwen/Qwen3.8-Flash-Next")
+    with ReplayHub(bundled_models() + hand_stream() + [own], page_size=100) as hub:
         config_path = stream_config(tmp_path, hub.url)
         run_cli("poll", "--config", str(config_path))
     report = report_json(config_path, WEEK[1])
     assert not [e for e in report["entries_since_baseline"] if "Qwen3.8" in e["entry"] and "9B" in e["entry"]]
     assert "empero-ai/Qwen3.8-9B" not in json.dumps(report["new_this_week"])
     fillers = {f["repo"]: f for f in report["ecosystem"]["fillers"]}
+    assert own["id"] not in fillers  # named after a size Qwen3.8 has ("Flash-Next · 180B-A6B"): not a claim
     assert fillers["empero-ai/Qwen3.8-9B"] | {"downloads": None} == {
         "repo": "empero-ai/Qwen3.8-9B", "kind": "community", "named_after": "Qwen", "params_total_b": 9.65,
         "params_source": "safetensors", "base": "Qwen/Qwen3.5-9B", "relation": "finetune", "released": "2026-11-18",

@@ -50,7 +50,8 @@ def new_generations(repos: list[Repo], config: Config) -> dict[str, dict[str, se
         if repo.family in config.watch and repo.generation and repo.line in counted and not repo.quantized:
             key = (repo.family, repo.generation)
             first[key] = min(first.get(key, repo.released), repo.released)
-            sizes.setdefault(key, set()).add(repo.size_label or "")
+            # a label may carry its counted size beside the name's ("Flash-Next · 180B-A6B"): both name it
+            sizes.setdefault(key, set()).update((repo.size_label or "").split(" · "))
     found: dict[str, dict[str, set[str]]] = {}
     for (family, generation), day in sorted(first.items()):
         if day >= config.analysis.baseline_date and re.search(r"\d", generation):
