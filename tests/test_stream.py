@@ -254,3 +254,25 @@ def test_the_adoption_score_divides_by_the_tenth_best_of_the_size_class_at_the_s
     assert scores["new"] == {"7": round(8000 / 4000, 3), "30": None}
     assert scores["big"] == {"7": None, "30": None}  # no figure: its repos were never observed
     assert "old1" not in scores  # released before the baseline: a peer, not a row
+
+
+def test_a_backfill_waits_for_the_next_rate_limit_window_instead_of_spending_the_reserve(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    from lineupwatch import replay
+
+    monkeypatch.setattr(replay, "RATE_QUOTA", 4)  # a small window, so the test sees a wait: 4 requests a second
+    monkeypatch.setattr(replay, "RATE_WINDOW_S", 1)
+    stream = SyntheticStream(date(2026, 11, 20), date(2026, 11, 22), scale=0.02)  # ~160 repos: 9 pages of 20
+    timings = {}
+    for reserve in (-1, 1):
+        with ReplayHub([], page_size=20, stream=stream) as hub:
+            config_path = stream_config(tmp_path / str(reserve), hub.url, stream_page_size=20)
+            config_path.write_text(config_path.read_text().replace("stream_rate_reserve = -1",
+                                                                    f"stream_rate_reserve = {reserve}"))
+            started = time.monotonic()
+            run_cli("backfill-stream", "--since", "2026-11-20", "--config", str(config_path))
+            timings[reserve] = time.monotonic() - started
+            assert all(r.status == 200 for r in hub.requests)
+    assert timings[-1] < 1.0 <= timings[1]  # with a reserve of 1, it paused for the next window at least once
