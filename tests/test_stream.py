@@ -264,7 +264,7 @@ def test_a_backfill_waits_for_the_next_rate_limit_window_instead_of_spending_the
 
     monkeypatch.setattr(replay, "RATE_QUOTA", 4)  # a small window, so the test sees a wait: 4 requests a second
     monkeypatch.setattr(replay, "RATE_WINDOW_S", 1)
-    stream = SyntheticStream(date(2026, 11, 20), date(2026, 11, 22), scale=0.02)  # ~160 repos: 9 pages of 20
+    stream = SyntheticStream(date(2026, 11, 20), date(2026, 11, 22), scale=0.01)  # ~80 repos: 5 pages of 20
     timings = {}
     for reserve in (-1, 1):
         with ReplayHub([], page_size=20, stream=stream) as hub:
