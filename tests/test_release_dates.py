@@ -28,16 +28,22 @@ def qwen(report: dict, forecast_id: str) -> dict:
     return next(f for f in report["forecasts"] if f["family"] == "Qwen" and f["id"] == forecast_id)
 
 
-def test_a_repo_created_before_the_baseline_but_first_listed_after_it_is_a_post_baseline_release(tmp_path: Path) -> None:
-    """Two polls through the CLI today: the second lists a small repo created (private) on 2026-02-20."""
-    hidden = model("Qwen/Qwen3.7-4B", "2026-02-20", params_b=4.4)  # synthetic
-    today = datetime.now(timezone.utc).date()
+def poll_twice(tmp_path: Path, late: dict) -> Path:
+    """Two polls through the CLI today: the real Hub of 2026-11-22, then the same with `late` in it."""
     with ReplayHub(hub_on("2026-11-22", [], real_cut="2026-11-23")) as hub:
         config_path = write_config(tmp_path, hub.url)
         run_cli("poll", "--config", str(config_path))
-        hub.set_models(hub_on("2026-11-22", [], real_cut="2026-11-23") + [hidden])
+        hub.set_models(hub_on("2026-11-22", [], real_cut="2026-11-23") + [late])
         run_cli("poll", "--config", str(config_path))
     run_cli("report", "--config", str(config_path), "--out", str(tmp_path / "out"))
+    return config_path
+
+
+def test_a_repo_created_before_the_baseline_but_first_listed_after_it_is_a_post_baseline_release(tmp_path: Path) -> None:
+    """The second poll lists a small repo created (private) on 2026-02-20."""
+    hidden = model("Qwen/Qwen3.7-4B", "2026-02-20", params_b=4.4)  # synthetic
+    today = datetime.now(timezone.utc).date()
+    poll_twice(tmp_path, hidden)
     report = week_json(tmp_path / "out", today)
     entry = next(e for e in report["entries_since_baseline"] if e["entry"] == "Qwen3.7 · LM · 4B")
     assert (entry["released"], entry["released_from"]) == (today.isoformat(), "seen")
@@ -54,12 +60,7 @@ def test_a_repo_created_before_the_baseline_but_first_listed_after_it_is_a_post_
 def test_new_this_week_shows_a_repo_whose_created_at_is_two_weeks_old(tmp_path: Path) -> None:
     today = datetime.now(timezone.utc).date()
     late = model("Qwen/Qwen3.7-27B", (today - timedelta(days=14)).isoformat(), params_b=27.3)  # synthetic
-    with ReplayHub(hub_on("2026-11-22", [], real_cut="2026-11-23")) as hub:
-        config_path = write_config(tmp_path, hub.url)
-        run_cli("poll", "--config", str(config_path))
-        hub.set_models(hub_on("2026-11-22", [], real_cut="2026-11-23") + [late])
-        run_cli("poll", "--config", str(config_path))
-    run_cli("report", "--config", str(config_path), "--out", str(tmp_path / "out"))
+    poll_twice(tmp_path, late)
     week = week_json(tmp_path / "out", today)["new_this_week"]
     group = next(g for g in week if g["entry"] == "Qwen3.7 · LM · 27B")
     assert (group["released"], group["released_from"], group["new_entry"]) == (today.isoformat(), "seen", True)
