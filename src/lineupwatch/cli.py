@@ -44,14 +44,18 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+CONFIG_HELP = "Config file (default: $LINEUPWATCH_CONFIG, else config/lineupwatch.toml)."
+
+
 def config_option(command: Callable) -> Callable:
-    """--config PATH, shared by every command that reads the config."""
+    """--config PATH, shared by every command that reads the config; it may also come before
+    the command (`lineupwatch --config X status`), where the group keeps it."""
 
     @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
-                  envvar="LINEUPWATCH_CONFIG", default=None,
-                  help="Config file (default: $LINEUPWATCH_CONFIG, else config/lineupwatch.toml).")
+                  envvar="LINEUPWATCH_CONFIG", default=None, help=CONFIG_HELP)
     @functools.wraps(command)
     def wrapper(*args, config_path: Path | None, **kwargs):
+        config_path = config_path or click.get_current_context().find_root().params.get("config_path")
         try:
             config = load_config(config_path)
         except ConfigError as err:
@@ -104,9 +108,40 @@ def reader_db(config: Config) -> Iterator:
 
 @click.group()
 @click.version_option(package_name="lineupwatch")
-def cli() -> None:
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help=CONFIG_HELP)
+def cli(config_path: Path | None) -> None:
     """Watch open-weight model families on the Hugging Face Hub: are the models that fit on
-    ordinary hardware still being made?"""
+    ordinary hardware still being made?
+
+    \b
+    Example:
+        lineupwatch init && lineupwatch run
+    """
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=Path("."))
+@click.option("--force", is_flag=True, help="Replace an existing config/lineupwatch.toml.")
+def init(directory: Path, force: bool) -> None:
+    """Write a commented config and the data and reports directories into DIRECTORY (default: here).
+
+    The config is the default one shipped in the package, every key with its default and a
+    comment; its paths are relative to DIRECTORY, so run the other commands from there.
+
+    \b
+    Example:
+        lineupwatch init /var/lib/lineupwatch && cd /var/lib/lineupwatch && lineupwatch run
+    """
+    from .scaffold import InitRefused, init_directory
+
+    try:
+        written = init_directory(directory, force=force)
+    except InitRefused as err:
+        raise click.ClickException(str(err)) from None
+    for path in written:
+        click.echo(f"wrote {path}")
+    click.echo(f"next: cd {directory} && lineupwatch run   (edit {directory / 'config/lineupwatch.toml'} first)")
 
 
 @cli.command()

@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 from ..sanitize import clean
 from . import view
-from .archive import load_reports, report_json, write_atomic
+from .archive import load_reports, make_public_dir, report_json, write_atomic
 from .charts import render_charts
 from .feed import render_feed
 from .templating import html_env, markdown_env
@@ -46,8 +46,7 @@ def write_report(report: dict, out_dir: Path) -> dict[str, Path]:
     """Write `<week>.md/.html/.json` and its PNG charts into out_dir, then rebuild index.html and
     feed.xml from every report there. Each file is replaced atomically; reruns are byte-identical."""
     report = clean(report)  # whatever the Hub sent, every file written below stays valid
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir = make_public_dir(Path(out_dir))
     week = str(report.get("week"))
     if not re.fullmatch(r"\d{4}-W\d{2}", week):  # it names files: never a path from the data
         raise ValueError(f"report week must look like 2026-W47, not {week!r}")
