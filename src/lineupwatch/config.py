@@ -112,6 +112,8 @@ class AnalysisSettings:
     cadence_drop_fraction: Fraction = 0.5
     # ...where the pre-baseline cadence is measured over this many days before the baseline
     cadence_window_days: AtLeastOne = 365
+    # "What to run now": memory = weights (parameters x bits / 8) plus this share for context and runtime
+    memory_overhead_fraction: Fraction = 0.2
 
 
 @dataclass(frozen=True)

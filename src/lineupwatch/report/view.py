@@ -144,6 +144,38 @@ def coverage_rows(coverage: dict) -> list[dict]:
             for family, cells in (coverage.get("families") or {}).items()]
 
 
+def run_now(block: dict) -> dict:
+    """"What to run now" with its numbers worded: memory in GB, age in days or years, builds joined."""
+    classes = []
+    for group in block.get("classes") or []:
+        rows = [{**row, "age": _age(row.get("age_days")), "params": _params(row),
+                 "gated": row.get("gated") not in (None, "", "false"),
+                 "builds": ", ".join(row.get("quantized_builds") or []),
+                 "memory": [{"bits": bits, "text": _gigabytes((row.get("memory_gb") or {}).get(str(bits)))}
+                            for bits in block.get("bits") or []]}
+                for row in group.get("rows") or []]
+        classes.append({"size_class": group.get("size_class"), "small": group.get("size_class") in SMALL_CLASSES,
+                        "rows": rows})
+    return {"bits": block.get("bits") or [], "method": block.get("method") or "", "classes": classes}
+
+
+def _age(days: object) -> str:
+    if not isinstance(days, int):
+        return "age unknown"
+    return f"{days} days" if days < 365 else f"{days / 365:.1f} years"
+
+
+def _gigabytes(value: object) -> str:
+    return f"~{value:g} GB" if isinstance(value, int | float) else "—"
+
+
+def _params(row: dict) -> str:
+    total, active = row.get("params_total_b"), row.get("params_active_b")
+    if not isinstance(total, int | float):
+        return "—"
+    return f"{total:g}B" + (f" ({active:g}B active)" if isinstance(active, int | float) else "")
+
+
 def indicator_rows(indicators: dict) -> list[dict]:
     """Per family: downloads and child models of small versus larger entries, and the small share."""
     rows = []
@@ -199,4 +231,7 @@ def context(report: dict) -> dict:
         "forecast_rows": forecast_rows(report.get("forecasts") or []),
         "health": report.get("data_health") or {},
         "definitions": DEFINITIONS,
+        "run_now": run_now(report.get("what_to_run") or {}),
+        "drift": {"changes": (report.get("licence_drift") or {}).get("changes") or [],
+                  "unstated": (report.get("licence_drift") or {}).get("unstated") or []},
     }
