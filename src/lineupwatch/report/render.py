@@ -13,6 +13,7 @@ from urllib.parse import quote
 from ..sanitize import clean
 from . import view
 from .archive import load_reports, make_public_dir, report_json, write_atomic
+from .changes import load_previous, since_last_week, verdict_history
 from .charts import render_charts
 from .feed import render_feed
 from .templating import html_env, markdown_env
@@ -38,8 +39,9 @@ def render_index(reports: list[dict]) -> str:
         first = cards[0] if cards else {"answer": None, "forecast": {}}
         rows.append({"week": report.get("week"), "as_of": report.get("as_of"), "family": view.primary_family(report),
                      "verdicts": {card["id"]: card["verdict"] for card in cards},
-                     "answer": first["answer"], "summary": first["forecast"].get("summary")})
-    return html_env().get_template("index.html").render(rows=rows)
+                     "answer": first["answer"], "summary": first["forecast"].get("summary"),
+                     "changed": bool((report.get("changes") or {}).get("verdicts"))})
+    return html_env().get_template("index.html").render(rows=rows, strips=view.strips(verdict_history(reports)))
 
 
 def write_report(report: dict, out_dir: Path) -> dict[str, Path]:
@@ -50,6 +52,7 @@ def write_report(report: dict, out_dir: Path) -> dict[str, Path]:
     week = str(report.get("week"))
     if not re.fullmatch(r"\d{4}-W\d{2}", week):  # it names files: never a path from the data
         raise ValueError(f"report week must look like 2026-W47, not {week!r}")
+    report = {**report, "changes": since_last_week(load_previous(out_dir, week), report)}
     charts = render_charts(report)
     pngs = {name: f"{week}-{name}.png" for name in charts}
     chart_paths = [write_atomic(out_dir / pngs[name], chart.png) for name, chart in charts.items()]

@@ -144,6 +144,34 @@ def coverage_rows(coverage: dict) -> list[dict]:
             for family, cells in (coverage.get("families") or {}).items()]
 
 
+def change_lines(changes: dict) -> dict:
+    """"Changed since last week" as sentences, one list per kind; None when there was no
+    previous week's report to compare with."""
+    if not changes.get("previous_week"):
+        return {"previous_week": None, "groups": []}
+    groups = [
+        ("Verdicts", [f"{c.get('family')} {FORECAST_TITLES.get(c.get('id'), c.get('id')).lower()}: "
+                      f"{c.get('from')} → {c.get('to')}. {c.get('summary') or ''}".strip()
+                      for c in changes.get("verdicts") or []]),
+        ("New entries", [f"{e.get('entry')} ({e.get('family')}, {e.get('size_class') or 'unsized'}, released "
+                         f"{e.get('released')}, licence {e.get('license') or 'none stated'})"
+                         for e in changes.get("new_entries") or []]),
+        ("Licence, gating and removals", [f"{e.get('at', '')[:10]}: {e.get('repo_id')} {str(e.get('kind')).replace('_', ' ')}"
+                                          f" ({e.get('old')} → {e.get('new')})" for e in changes.get("events") or []]),
+        ("Counters", [f"{m.get('family')} {str(m.get('counter')).replace('_', ' ')}: {number(m.get('from'))} → "
+                      f"{number(m.get('to'))} ({m.get('change', 0):+.0%})" for m in changes.get("counters") or []]),
+    ]
+    return {"previous_week": changes["previous_week"], "groups": [(name, lines) for name, lines in groups if lines]}
+
+
+def strips(history: list[dict]) -> list[dict]:
+    """The index's verdict strips: one row per family and forecast, one badge-coloured cell per week."""
+    return [{"title": f"{strip.get('family')} · {FORECAST_TITLES.get(strip.get('id'), strip.get('id'))}",
+             "weeks": [{**cell, "badge": verdict(cell.get("verdict"))} for cell in strip.get("weeks") or []],
+             "changes": sum(1 for cell in strip.get("weeks") or [] if cell.get("changed"))}
+            for strip in history]
+
+
 def run_now(block: dict) -> dict:
     """"What to run now" with its numbers worded: memory in GB, age in days or years, builds joined."""
     classes = []
@@ -232,6 +260,7 @@ def context(report: dict) -> dict:
         "health": report.get("data_health") or {},
         "definitions": DEFINITIONS,
         "run_now": run_now(report.get("what_to_run") or {}),
+        "changes": change_lines(report.get("changes") or {}),
         "drift": {"changes": (report.get("licence_drift") or {}).get("changes") or [],
                   "unstated": (report.get("licence_drift") or {}).get("unstated") or []},
     }
