@@ -274,23 +274,35 @@ def _day(as_of: datetime | None) -> date:
               help="Output directory (default: storage.reports_dir, reports/).")
 @click.option("--since-baseline", is_flag=True,
               help="Also write every earlier week since the baseline, each as it was on its Sunday.")
+@click.option("--format", "output_format", type=click.Choice(["all", "forum"]), default="all", show_default=True,
+              help="all: Markdown, HTML, JSON, index and feed; forum: only DIR/<YYYY>-W<ww>.forum.md (and its "
+                   "charts), a post under 10,000 characters for Reddit, Discourse or GitHub (needs site.base_url).")
 @config_option
-def report(config: Config, as_of: datetime | None, out_dir: Path | None, since_baseline: bool) -> None:
+def report(config: Config, as_of: datetime | None, out_dir: Path | None, since_baseline: bool,
+           output_format: str) -> None:
     """Write the weekly report for the ISO week of --as-of (default today).
 
     Writes DIR/<YYYY>-W<ww>.md, .html and .json with PNG charts, and refreshes DIR/index.html
-    and DIR/feed.xml (Atom).
+    and DIR/feed.xml (Atom). With site.base_url set, every link in them is absolute.
 
     \b
     Example:
         lineupwatch report --as-of 2026-11-22 --out reports/
         lineupwatch report --since-baseline
+        lineupwatch report --format forum
     """
     out = out_dir or config.reports_path
+    if output_format == "forum" and not config.site.base_url:
+        raise UsageFailure(f"{config.path}: key 'site.base_url' is empty: a forum post needs absolute image URLs; "
+                           "set it to where the reports directory is published")
     with reader_db(config) as db:  # a report only reads: it never waits for, or blocks, a run
         if not store.ok_poll_ids(db):
             raise click.ClickException(f"no successful poll in {config.database_path} yet, so nothing to report: "
                                        "run `lineupwatch poll` first. No report written.")
+        if output_format == "forum":
+            forum = reporting.write_forum_post(config, db, _day(as_of), out)["forum"]
+            click.echo(f"wrote {forum} ({len(forum.read_text(encoding='utf-8')):,} characters)")
+            return
         if since_baseline:
             written = reporting.backfill(config, db, _day(as_of), out)
         else:

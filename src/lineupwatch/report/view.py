@@ -232,6 +232,22 @@ def adoption_note(indicators: dict) -> str | None:
             "and a trend needs at least two.")
 
 
+class Links:
+    """Links between the files of the reports directory: relative, or absolute under the site's
+    base URL (site.base_url) so that a page, a feed entry or a pasted Markdown post still works
+    away from the directory."""
+
+    def __init__(self, base_url: str = "") -> None:
+        self.base = base_url.rstrip("/") + "/" if base_url else ""
+
+    def __call__(self, name: str) -> str:
+        return self.base + quote(str(name))
+
+    @property
+    def absolute(self) -> bool:
+        return bool(self.base)
+
+
 def repo_url(repo_id: str) -> str:
     """The repo's Hub page; quoted so that no name can break out of the URL."""
     return "https://huggingface.co/" + quote(str(repo_id), safe="/")
@@ -244,11 +260,12 @@ def number(value: object) -> str:
     return f"{value:,}" if isinstance(value, int) else f"{value:,.1f}".removesuffix(".0")
 
 
-def context(report: dict) -> dict:
+def context(report: dict, links: Links | None = None) -> dict:
     """Everything the report templates read, computed once."""
     indicators = report.get("indicators") or {}
     return {
-        "r": report, "family": primary_family(report), "headline": headline(report),
+        "r": report, "family": primary_family(report), "headline": headline(report), "link": links or Links(),
+        "description": headline_summary(report),
         "new": report.get("new_this_week") or [],
         "lineup": lineup_table(report.get("lineup") or {}),
         "quarterly": report.get("quarterly") or {}, "quarter_rows": quarter_rows(report.get("quarterly") or {}),
