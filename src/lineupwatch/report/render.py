@@ -49,7 +49,8 @@ def render_index(reports: list[dict], links: view.Links | None = None) -> str:
         rows.append({"week": report.get("week"), "as_of": report.get("as_of"), "family": view.primary_family(report),
                      "verdicts": {card["id"]: card["verdict"] for card in cards},
                      "answer": first["answer"], "summary": first["forecast"].get("summary"),
-                     "changed": bool((report.get("changes") or {}).get("verdicts"))})
+                     "changed": any(c.get("family") == view.primary_family(report)
+                                    for c in (report.get("changes") or {}).get("verdicts") or [])})
     description = view.headline_summary(reports[0]) if reports else "No reports yet."
     return html_env().get_template("index.html").render(
         rows=rows, strips=view.strips(verdict_history(reports)), link=links or view.Links(), page="index.html",
