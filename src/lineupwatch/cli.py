@@ -124,7 +124,7 @@ def cli(config_path: Path | None) -> None:
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=Path("."))
 @click.option("--force", is_flag=True, help="Replace an existing config/lineupwatch.toml.")
 def init(directory: Path, force: bool) -> None:
-    """Write a commented config and the data and reports directories into DIRECTORY (default: here).
+    """Write a commented config, Datasette metadata and the data and reports directories into DIRECTORY.
 
     The config is the default one shipped in the package, every key with its default and a
     comment; its paths are relative to DIRECTORY, so run the other commands from there.

@@ -7,6 +7,7 @@ from importlib.resources import files
 from pathlib import Path
 
 from .config import DEFAULT_CONFIG_PATH, StorageSettings
+from .datasette_shape import metadata_text
 from .report.archive import make_public_dir
 
 
@@ -20,7 +21,7 @@ def default_config_text() -> str:
 
 
 def init_directory(directory: Path, force: bool = False) -> list[Path]:
-    """Write DIRECTORY/config/lineupwatch.toml and create the database's and reports' directories
+    """Write DIRECTORY/config/lineupwatch.toml and metadata.json (Datasette's), and create the database's and reports' directories
     (the config's default relative paths); an existing config is kept unless `force`."""
     config_path = directory / DEFAULT_CONFIG_PATH
     if config_path.exists() and not force:
@@ -35,4 +36,6 @@ def init_directory(directory: Path, force: bool = False) -> list[Path]:
     if not reports.is_dir():
         written.append(make_public_dir(reports))  # served by a web server: see report/archive.py
     config_path.write_text(default_config_text(), encoding="utf-8")
-    return [config_path, *written]
+    metadata = directory / "metadata.json"  # `datasette data/lineupwatch.db -m metadata.json`
+    metadata.write_text(metadata_text(), encoding="utf-8")
+    return [config_path, metadata, *written]

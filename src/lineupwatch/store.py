@@ -29,6 +29,7 @@ from pathlib import Path
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from . import datasette_shape
 from .normalize import RepoRecord
 
 MIGRATIONS = Migrations("lineupwatch")
@@ -132,6 +133,14 @@ def m040_deliveries(db: Database) -> None:
         "last_error": str,
     }, pk=("notification_id", "channel"), foreign_keys=[("notification_id", "notifications", "id")])
     db["deliveries"].create_index(["channel", "sent_at"])
+
+
+@MIGRATIONS()
+def m050_datasette_shape(db: Database) -> None:
+    """Foreign keys from observations, events and raw_children to repos, and the views
+    lineup_entries, verdict_history and derivative_shares (datasette_shape.py). Keep it last:
+    it rebuilds those tables as they are when it runs."""
+    datasette_shape.apply(db)
 
 
 def open_db(path: Path | str) -> Database:
