@@ -39,13 +39,15 @@ VIEWS = {
         FROM alert_state AS s
         WHERE s.rule = 'verdict_changed'
           AND NOT EXISTS (SELECT 1 FROM notifications AS n WHERE n.fingerprint = s.fingerprint)""",
-    # Per family and size class: listed original repos, and how many are fine-tunes of the family's own models.
+    # Per family and size class: listed original repos, and how many are fine-tunes of another entry of the
+    # family (the report's derivatives, counted per repo).
     "derivative_shares": """
         WITH marked AS (
             SELECT r.family, r.size_class, EXISTS (
                 SELECT 1 FROM json_each(CASE WHEN json_valid(r.base_models) THEN r.base_models ELSE '[]' END) AS j
                 JOIN repos AS p ON p.repo_id = json_extract(j.value, '$[1]')
                 WHERE json_extract(j.value, '$[0]') IN ('finetune', 'card', 'merge') AND p.family = r.family
+                  AND p.entry_key IS NOT r.entry_key  -- an instruct repo of its base's entry is no derivative
             ) AS derivative
             FROM repos AS r WHERE r.quantized = 0 AND r.removed_poll IS NULL)
         SELECT family, size_class, COUNT(*) AS originals, SUM(derivative) AS derivatives,
