@@ -58,7 +58,7 @@ def what_to_run(entries: list[Entry], repos: Iterable[Repo], families: list[str]
                 rows.append(_row(newest[-1], by_id, as_of, settings.memory_overhead_fraction))
         classes.append({"size_class": size_class, "rows": sorted(rows, key=lambda r: r["released"], reverse=True)})
     return {"bits": list(BITS), "overhead_fraction": settings.memory_overhead_fraction,
-            "method": (f"memory = total parameters x bits / 8, plus {settings.memory_overhead_fraction:.0%} for the "
+            "method": (f"Memory = total parameters x bits / 8, plus {settings.memory_overhead_fraction:.0%} for the "
                        "context cache and runtime (short contexts; long contexts need more); an MoE model loads "
                        "all its experts, so its total parameters count"),
             "classes": classes}
