@@ -36,6 +36,7 @@ class Repo:
     created: date | None  # the Hub's createdAt (None when the Hub sent none)
     released: date  # the release date: first seen by a poll, or createdAt (released_from says which)
     released_from: str  # "seen" | "created"
+    first_seen: date  # the day of the first poll that listed it
     release_tag: str | None
     license: str | None
     gated: str
@@ -123,6 +124,7 @@ def _repo(row: dict, observed: dict, removed: bool) -> Repo:
         size_class=row["size_class"], created=_day(row["created_at"]),
         released=_day(row.get("released_at")) or _day(row["first_seen_at"]),
         released_from=row.get("released_from") or "created", release_tag=row.get("release_tag"),
+        first_seen=_day(row["first_seen_at"]),
         license=observed["license"], gated=observed["gated"] or "false",
         base_models=tuple(tuple(pair) for pair in json.loads(row["base_models"] or "[]")),
         downloads=observed["downloads"], children_model_count=observed["children_model_count"], removed=removed,

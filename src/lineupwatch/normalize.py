@@ -117,7 +117,7 @@ _EXPERTS_RE = re.compile(r"\d+e", re.IGNORECASE)  # 16E (Llama 4)
 _DATE_RE = re.compile(r"\d{4}")  # -2507, -0414: dates and versions, never sizes
 _YYMM_SUFFIX_RE = re.compile(r"-\d{2}(?:0[1-9]|1[0-2])$")  # a date caught by a generation pattern
 _PRODUCT_RE = re.compile(r"[A-Za-z][A-Za-z0-9.]*")
-_DECIMALS_RE = re.compile(r"\.\d+")  # a version cut short by its pattern
+_DECIMALS_RE = re.compile(r"[._]\d+(?![\d.bmtBMT])")  # a version cut short by its pattern: "3" + ".1", "1" + "_5"
 _UNITS = {"b": 1.0, "m": 0.001, "t": 1000.0}
 _VARIANT_WORDS = {"base": "base", "pt": "base", "instruct": "instruct", "it": "instruct", "chat": "chat",
                   "thinking": "thinking", "think": "thinking", "reasoning": "reasoning", "preview": "preview"}
@@ -195,8 +195,8 @@ def _generation(name: str, tokens: list[str], family: Family) -> tuple[str | Non
         start, end = match.span("generation")
         pos = match.start() + 1
         text = match.group("generation").rstrip("-")
-        if text[-1:].isdigit() and (decimals := _DECIMALS_RE.match(name, end)):  # "Olmo-3" + ".1"
-            text, end = text + decimals.group(0), decimals.end()
+        if text[-1:].isdigit() and (decimals := _DECIMALS_RE.match(name, end)):  # "Olmo-3" + ".1", "phi-1" + "_5"
+            text, end = text + "." + decimals.group(0)[1:], decimals.end()
         if start < 0 or not text or not _at_word(name, start, end):
             continue
         text = _YYMM_SUFFIX_RE.sub("", text)
@@ -319,7 +319,7 @@ def _release_tag(tokens: list[str], generation: str | None, family: Family, size
     if dates := [t for t in tokens if _DATE_RE.fullmatch(t)]:
         return dates[0]
     skip = {family.name.casefold(), *(part.casefold() for part in re.split(r"[-_ ]", generation or "") if part)}
-    words = [t for i, t in enumerate(tokens) if t and i not in size_span and t.casefold() not in skip
+    words = [t for i, t in enumerate(tokens) if t and i not in size_span and t.casefold().replace("_", ".") not in skip
              and t.casefold() not in _PLAIN_VARIANTS and t.casefold() not in _TIERS and t.casefold() != "moe"]
     return "-".join(words) or None
 
@@ -375,11 +375,22 @@ def normalize_repos(models: Iterable[dict], config: Config) -> list[RepoRecord]:
         item = _pending(model, config)
         if item is not None:
             pending[item.repo_id] = item
+    _transformers_originals(pending)
     resolver = _Resolver(pending)
     for repo_id in sorted(r for r, item in pending.items() if not item.quantized):
         resolver.resolve(repo_id)
     resolver.index_originals()
     return [_record(pending[r], resolver.resolve(r), config) for r in sorted(pending)]
+
+
+def _transformers_originals(pending: dict[str, _Pending]) -> None:
+    """A '-hf' repo is a re-packaging when its original is there too (Qwen3-ASR-0.6B-hf beside
+    Qwen3-ASR-0.6B); alone, it is the transformers-format original (meta-llama/Llama-2-7b-hf)."""
+    ids = {repo_id.casefold() for repo_id in pending}
+    for item in pending.values():
+        if (item.quantized and item.parse.parsed.quant == "hf" and not any(rel == "quantized" for rel, _ in item.base_models)
+                and item.repo_id[:-3].casefold() not in ids):
+            item.quantized = False
 
 
 class _Resolver:
