@@ -35,13 +35,16 @@ def test_newest_model_per_class_with_memory_licence_and_official_builds(tmp_path
     gguf = _copy(models, "Qwen/Qwen3.5-9B", "Qwen/Qwen3.5-9B-GGUF", safetensors=None,
                  gguf={"total": 9_650_000_000}, library_name="gguf")
     awq = _copy(models, "Qwen/Qwen3.5-9B", "Qwen/Qwen3.5-9B-AWQ")
-    with ReplayHub(models + [gguf, awq], page_size=200) as hub:
+    # An MLX build named without a format suffix: known by its library and its base_model tag.
+    mlx = _copy(models, "Qwen/Qwen3.5-9B", "Qwen/Qwen3.5-9B-Apple", library_name="mlx", safetensors=None,
+                tags=["mlx", "base_model:Qwen/Qwen3.5-9B", "base_model:quantized:Qwen/Qwen3.5-9B", "license:apache-2.0"])
+    with ReplayHub(models + [gguf, awq, mlx], page_size=200) as hub:
         config_path = write_config(tmp_path, hub.url, extra="[analysis]\nmemory_overhead_fraction = 0.25")
         run_cli("poll", "--config", str(config_path))
     report = _report(tmp_path, config_path)
     qwen = _row(report, "small", "Qwen")
     assert qwen["entry"] == "Qwen3.5 · LM · 9B" and qwen["repo"] == "Qwen/Qwen3.5-9B"
-    assert qwen["quantized_builds"] == ["GGUF", "AWQ"]
+    assert qwen["quantized_builds"] == ["GGUF", "AWQ", "MLX"]
     assert qwen["license"] == "apache-2.0"
     total = qwen["params_total_b"]
     assert qwen["memory_gb"] == {"4": round(total * 0.5 * 1.25, 1), "8": round(total * 1.25, 1)}
@@ -52,8 +55,8 @@ def test_newest_model_per_class_with_memory_licence_and_official_builds(tmp_path
     assert "small" not in report["coverage"]["families"]["Gemma"]
     html = (tmp_path / "reports" / "2026-W47.html").read_text(encoding="utf-8")
     markdown = (tmp_path / "reports" / "2026-W47.md").read_text(encoding="utf-8")
-    assert 'id="run-now"' in html and "GGUF, AWQ" in html
-    assert "## What to run now" in markdown and "GGUF, AWQ" in markdown
+    assert 'id="run-now"' in html and "GGUF, AWQ, MLX" in html
+    assert "## What to run now" in markdown and "GGUF, AWQ, MLX" in markdown
 
 
 def test_licence_changes_and_releases_without_a_licence_are_listed_with_dates(tmp_path: Path) -> None:

@@ -32,10 +32,11 @@ def memory_estimate(params_total_b: float | None, bits: int, overhead: float) ->
 
 
 def build_of(repo: Repo) -> str | None:
-    """The official quantized build a copy is (GGUF, AWQ, ...), from its variant's format suffix."""
-    if not repo.quantized or "+" not in repo.variant:
+    """The official quantized build a copy is (GGUF, AWQ, ...): its name's format suffix, else
+    its library (a GGUF or MLX repo named without a suffix)."""
+    if not repo.quantized:
         return None
-    quant = repo.variant.split("+", 1)[1]
+    quant = repo.variant.split("+", 1)[1] if "+" in repo.variant else (repo.library or "").lower()
     return next((build for prefix, build in BUILD_PREFIXES if quant.startswith(prefix)), None)
 
 
