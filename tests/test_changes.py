@@ -62,3 +62,19 @@ def test_a_week_without_its_predecessor_says_so(config_path: Path, tmp_path: Pat
     report = _weeks(tmp_path / "reports")["2026-W47"]
     assert report["changes"] == {"previous_week": None, "verdicts": [], "new_entries": [], "events": [], "counters": []}
     assert "No report of the previous week" in (tmp_path / "reports" / "2026-W47.md").read_text(encoding="utf-8")
+
+
+def test_counter_moves_of_a_quarter_or_more_are_listed(tmp_path: Path) -> None:
+    from lineupwatch.report.render import write_report
+
+    def week(name: str, as_of: str, small: int, larger: int) -> dict:  # SYNTHETIC counters
+        return {"schema": 1, "week": name, "as_of": as_of, "baseline_date": "2026-03-04", "forecasts": [],
+                "indicators": {"by_family": {"Qwen": {"small_downloads": small, "larger_downloads": larger,
+                                                      "small_children": None, "larger_children": None}}}}
+
+    write_report(week("2026-W46", "2026-11-15", 1000, 1000), tmp_path)
+    paths = write_report(week("2026-W47", "2026-11-22", 2000, 1200), tmp_path)
+    changes = json.loads(paths["json"].read_text(encoding="utf-8"))["changes"]
+    assert changes["counters"] == [{"family": "Qwen", "counter": "small_downloads", "from": 1000, "to": 2000,
+                                    "change": 1.0}]  # larger downloads moved 20%: not notable
+    assert "- Counters: Qwen small downloads: 1,000 → 2,000 (+100%)" in paths["markdown"].read_text(encoding="utf-8")
