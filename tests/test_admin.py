@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import stat
+import subprocess
 from pathlib import Path
+
+import pytest
+import yaml
 
 from conftest import run_cli, write_config
 from lineupwatch.replay import ReplayHub
@@ -73,12 +78,26 @@ def test_the_daemon_unit_runs_schedule_beside_the_timer_unit() -> None:
     assert re.search(r"^Restart=on-failure$", daemon, re.M) and "Type=simple" in daemon
 
 
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="needs systemd-analyze")
+def test_the_units_pass_systemd_analyze_verify(tmp_path: Path) -> None:
+    for unit in UNITS.iterdir():  # the venv's path does not exist here: point ExecStart at a real program
+        (tmp_path / unit.name).write_text(re.sub(r"^ExecStart=\S+", "ExecStart=/bin/echo", unit.read_text(), flags=re.M))
+    units = sorted(str(path) for path in tmp_path.iterdir())
+    result = subprocess.run(["systemd-analyze", "verify", "--man=no", *units], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0 and not result.stderr.strip(), result.stderr
+
+
 def test_the_container_runs_the_daemon_with_state_on_a_volume() -> None:
     dockerfile = (ROOT / "Dockerfile").read_text()
-    compose = (ROOT / "compose.yaml").read_text()
-    assert 'CMD ["lineupwatch", "schedule"]' in dockerfile
+    compose = yaml.safe_load((ROOT / "compose.yaml").read_text())
+    assert re.search(r'^CMD \["lineupwatch", "schedule"\]$', dockerfile, re.M)
     assert "lineupwatch init /var/lib/lineupwatch" in dockerfile and 'VOLUME ["/var/lib/lineupwatch"]' in dockerfile
-    assert 'command: ["lineupwatch", "schedule"]' in compose and "lineupwatch:/var/lib/lineupwatch" in compose
+    daemon, web = compose["services"]["lineupwatch"], compose["services"]["reports"]
+    assert daemon["command"] == ["lineupwatch", "schedule"] and "lineupwatch:/var/lib/lineupwatch" in daemon["volumes"]
+    served = web["volumes"][0]
+    assert (served["source"], served["volume"]["subpath"], served["read_only"]) == ("lineupwatch", "reports", True)
+    assert "lineupwatch" in compose["volumes"]
 
 
 def test_one_log_path_in_the_readme_and_the_docs() -> None:
