@@ -105,3 +105,20 @@ def test_a_long_week_is_cut_to_fit_a_reddit_comment(tmp_path: Path) -> None:
     post = write_forum(report, tmp_path, BASE)["forum"].read_text(encoding="utf-8")
     assert len(post) < FORUM_LIMIT
     assert "- New entries: Qwen9 · LM · 0B" in post and "more in the full report" in post
+
+
+def test_markup_from_the_hub_stays_text_in_the_forum_post(tmp_path: Path) -> None:
+    from conftest import bundled_models
+    from synthetic import model
+
+    # SYNTHETIC: a new small Qwen repo whose licence carries HTML and Markdown, as an uploader could type it
+    sneaky = model("Qwen/Qwen3.9-4B", "2026-11-20", params_b=4.0, licence="x")
+    sneaky["cardData"]["license"] = "<details><summary>x</summary>](http://evil.example)"
+    with ReplayHub(bundled_models() + [sneaky], page_size=200) as hub:
+        config_path = write_config(tmp_path, hub.url, SITE)
+        run_cli("poll", "--config", str(config_path))
+    run_cli("report", "--config", str(config_path), "--as-of", "2026-11-22", "--format", "forum")
+    post = (tmp_path / "reports" / "2026-W47.forum.md").read_text(encoding="utf-8")
+    assert "Qwen/Qwen3.9-4B" in post and "&lt;details&gt;" in post
+    assert not re.search(r"<\s*[A-Za-z!/]", post)
+    assert "\\](http://evil.example)" in post and not re.search(r"(?<!\\)\]\(http://evil", post)  # no link made
