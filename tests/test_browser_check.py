@@ -34,3 +34,15 @@ def test_the_check_fails_on_small_or_faint_text_and_saves_every_screenshot(tmp_p
     assert not any("faint" in line and "light" in line for line in fails)
     assert sorted(p.name for p in (tmp_path / "shots").iterdir()) == [
         "page-1280-dark.png", "page-1280-light.png", "page-390-dark.png", "page-390-light.png"]
+
+
+@pytest.mark.skipif(not CHROMIUM.exists() and not shutil.which("chromium"), reason="needs Chromium (make check-browser installs it)")
+def test_a_real_report_passes_at_both_widths_in_both_schemes(tmp_path: Path, config_path: Path) -> None:
+    from conftest import run_cli
+
+    run_cli("poll", "--config", str(config_path))
+    run_cli("report", "--config", str(config_path), "--as-of", "2026-11-22")
+    result = subprocess.run([sys.executable, ROOT / "scripts" / "check_browser.py", tmp_path / "shots",
+                             tmp_path / "reports" / "2026-W47.html"], capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, result.stderr
+    assert len(list((tmp_path / "shots").glob("2026-W47-*.png"))) == 4
