@@ -91,6 +91,9 @@ def test_forum_post_without_a_base_url_is_refused_and_writes_nothing(config_path
     assert result.output == (f"Error: {config_path}: key 'site.base_url' is empty: a forum post needs absolute "
                              "image URLs; set it to where the reports directory is published\n")
     assert not (tmp_path / "reports").exists()
+    both = run_cli("report", "--config", str(config_path), "--format", "forum", "--since-baseline", ok=False)
+    assert both.exit_code == 2 and both.output.endswith(
+        "Error: --format forum writes one week's post; it cannot be combined with --since-baseline\n")
 
 
 def test_a_long_week_is_cut_to_fit_a_reddit_comment(tmp_path: Path) -> None:

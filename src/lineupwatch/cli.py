@@ -292,6 +292,8 @@ def report(config: Config, as_of: datetime | None, out_dir: Path | None, since_b
         lineupwatch report --format forum
     """
     out = out_dir or config.reports_path
+    if output_format == "forum" and since_baseline:
+        raise click.UsageError("--format forum writes one week's post; it cannot be combined with --since-baseline")
     if output_format == "forum" and not config.site.base_url:
         raise UsageFailure(f"{config.path}: key 'site.base_url' is empty: a forum post needs absolute image URLs; "
                            "set it to where the reports directory is published")
