@@ -20,8 +20,9 @@ from lineupwatch.report.render import render_html, render_markdown, write_report
 ATOM = "{http://www.w3.org/2005/Atom}"
 XSS = "<script>alert(1)</script>"
 XSS_ESCAPED = "&lt;script&gt;"
-SECTIONS = ["Is Qwen still making small open models?", "New this week", "lineup: the baseline beside",
-            "Releases per quarter", "Who still covers each size class", "Ecosystem indicators",
+SECTIONS = ["Is Qwen still making small open models?", "Changed since last week", "New this week",
+            "lineup: the baseline beside", "Releases per quarter", "Who still covers each size class",
+            "What to run now", "Ecosystem indicators",
             "Who builds on whom: new derivatives by base family", "Risk events",
             "Derivatives", "Every watched family", "Data health"]
 
@@ -160,6 +161,8 @@ def test_writes_every_file(tmp_path: Path) -> None:
 def test_json_round_trips(tmp_path: Path) -> None:
     report = synthetic()
     path = write_report(report, tmp_path)["json"]
+    # the renderer adds what changed since the previous week's JSON (none here)
+    report["changes"] = {"previous_week": None, "verdicts": [], "new_entries": [], "events": [], "counters": []}
     assert json.loads(read(path)) == report
     assert read(path) == json.dumps(report, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
@@ -264,7 +267,8 @@ def test_feed_and_index_list_weeks_newest_first(tmp_path: Path) -> None:
     assert all(e.find(f"{ATOM}id").text.startswith("tag:") for e in entries)
     assert "Qwen has released no new small model" in entries[0].find(f"{ATOM}summary").text
     index = read(paths["index"])
-    assert index.index('href="2026-W47.html"') < index.index('href="2026-W46.html"')
+    table = index[index.index('id="weeks"'):]  # the table of weeks, below the strips (oldest first)
+    assert table.index('href="2026-W47.html"') < table.index('href="2026-W46.html"')
     assert "✓ supported" in index and "? open" in index
 
 

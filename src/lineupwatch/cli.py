@@ -45,14 +45,18 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+CONFIG_HELP = "Config file (default: $LINEUPWATCH_CONFIG, else config/lineupwatch.toml)."
+
+
 def config_option(command: Callable) -> Callable:
-    """--config PATH, shared by every command that reads the config."""
+    """--config PATH, shared by every command that reads the config; it may also come before
+    the command (`lineupwatch --config X status`), where the group keeps it."""
 
     @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
-                  envvar="LINEUPWATCH_CONFIG", default=None,
-                  help="Config file (default: $LINEUPWATCH_CONFIG, else config/lineupwatch.toml).")
+                  envvar="LINEUPWATCH_CONFIG", default=None, help=CONFIG_HELP)
     @functools.wraps(command)
     def wrapper(*args, config_path: Path | None, **kwargs):
+        config_path = config_path or click.get_current_context().find_root().params.get("config_path")
         try:
             config = load_config(config_path)
         except ConfigError as err:
@@ -105,9 +109,40 @@ def reader_db(config: Config) -> Iterator:
 
 @click.group()
 @click.version_option(package_name="lineupwatch")
-def cli() -> None:
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help=CONFIG_HELP)
+def cli(config_path: Path | None) -> None:
     """Watch open-weight model families on the Hugging Face Hub: are the models that fit on
-    ordinary hardware still being made?"""
+    ordinary hardware still being made?
+
+    \b
+    Example:
+        lineupwatch init && lineupwatch run
+    """
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=Path("."))
+@click.option("--force", is_flag=True, help="Replace an existing config/lineupwatch.toml.")
+def init(directory: Path, force: bool) -> None:
+    """Write a commented config, Datasette metadata and the data and reports directories into DIRECTORY.
+
+    The config is the default one shipped in the package, every key with its default and a
+    comment; its paths are relative to DIRECTORY, so run the other commands from there.
+
+    \b
+    Example:
+        lineupwatch init /var/lib/lineupwatch && cd /var/lib/lineupwatch && lineupwatch run
+    """
+    from .scaffold import InitRefused, init_directory
+
+    try:
+        written = init_directory(directory, force=force)
+    except InitRefused as err:
+        raise click.ClickException(str(err)) from None
+    for path in written:
+        click.echo(f"wrote {path}")
+    click.echo(f"next: cd {directory} && lineupwatch run   (edit {directory / 'config/lineupwatch.toml'} first)")
 
 
 @cli.command()
@@ -327,23 +362,37 @@ def _day(as_of: datetime | None) -> date:
               help="Output directory (default: storage.reports_dir, reports/).")
 @click.option("--since-baseline", is_flag=True,
               help="Also write every earlier week since the baseline, each as it was on its Sunday.")
+@click.option("--format", "output_format", type=click.Choice(["all", "forum"]), default="all", show_default=True,
+              help="all: Markdown, HTML, JSON, index and feed; forum: only DIR/<YYYY>-W<ww>.forum.md (and its "
+                   "charts), a post under 10,000 characters for Reddit, Discourse or GitHub (needs site.base_url).")
 @config_option
-def report(config: Config, as_of: datetime | None, out_dir: Path | None, since_baseline: bool) -> None:
+def report(config: Config, as_of: datetime | None, out_dir: Path | None, since_baseline: bool,
+           output_format: str) -> None:
     """Write the weekly report for the ISO week of --as-of (default today).
 
     Writes DIR/<YYYY>-W<ww>.md, .html and .json with PNG charts, and refreshes DIR/index.html
-    and DIR/feed.xml (Atom).
+    and DIR/feed.xml (Atom). With site.base_url set, every link in them is absolute.
 
     \b
     Example:
         lineupwatch report --as-of 2026-11-22 --out reports/
         lineupwatch report --since-baseline
+        lineupwatch report --format forum
     """
     out = out_dir or config.reports_path
+    if output_format == "forum" and since_baseline:
+        raise click.UsageError("--format forum writes one week's post; it cannot be combined with --since-baseline")
+    if output_format == "forum" and not config.site.base_url:
+        raise UsageFailure(f"{config.path}: key 'site.base_url' is empty: a forum post needs absolute image URLs; "
+                           "set it to where the reports directory is published")
     with reader_db(config) as db:  # a report only reads: it never waits for, or blocks, a run
         if not store.ok_poll_ids(db):
             raise click.ClickException(f"no successful poll in {config.database_path} yet, so nothing to report: "
                                        "run `lineupwatch poll` first. No report written.")
+        if output_format == "forum":
+            forum = reporting.write_forum_post(config, db, _day(as_of), out)["forum"]
+            click.echo(f"wrote {forum} ({len(forum.read_text(encoding='utf-8')):,} characters)")
+            return
         if since_baseline:
             written = reporting.backfill(config, db, _day(as_of), out)
         else:

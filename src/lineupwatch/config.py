@@ -118,6 +118,8 @@ class AnalysisSettings:
     cadence_drop_fraction: Fraction = 0.5
     # ...where the pre-baseline cadence is measured over this many days before the baseline
     cadence_window_days: AtLeastOne = 365
+    # "What to run now": memory = weights (parameters x bits / 8) plus this share for context and runtime
+    memory_overhead_fraction: Fraction = 0.2
     # Ecosystem (analysis/ecosystem.py): derivative shares by base family, from this many weeks
     # before the baseline; a family's baseline band is the range of its weekly small share in the
     # last `ecosystem_band_weeks` weeks before the baseline.
@@ -189,6 +191,13 @@ class WebhookSettings:
 
 
 @dataclass(frozen=True)
+class SiteSettings:
+    """Where the reports directory is published: links in pages, feed and mail become absolute."""
+
+    base_url: str = ""  # e.g. https://example.org/lineupwatch/ ; empty: relative links, no og:url
+
+
+@dataclass(frozen=True)
 class ScheduleSettings:
     run_cron: str = "17 6 * * *"
     timezone: str = "UTC"
@@ -208,6 +217,7 @@ class Config:
     mail: MailSettings = field(default_factory=MailSettings)
     webhooks: WebhookSettings = field(default_factory=WebhookSettings)
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
+    site: SiteSettings = field(default_factory=SiteSettings)
 
     @property
     def watched(self) -> list[Family]:
@@ -261,6 +271,7 @@ _SECTIONS: dict[str, type] = {
     "mail": MailSettings,
     "webhooks": WebhookSettings,
     "schedule": ScheduleSettings,
+    "site": SiteSettings,
 }
 
 
@@ -270,7 +281,7 @@ def load_config(path: Path | str | None = None) -> Config:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(f"{path}: config file not found (pass --config PATH or set LINEUPWATCH_CONFIG)") from None
+        raise ConfigError(f"{path}: config file not found (run `lineupwatch init` to write one here, or pass --config PATH or set LINEUPWATCH_CONFIG)") from None
     except UnicodeDecodeError as err:
         raise ConfigError(f"{path}: not UTF-8 text (byte {err.start}: {err.object[err.start:err.start + 1]!r}); "
                           "save the file as UTF-8") from None
@@ -396,6 +407,9 @@ def _check_values(config: Config) -> None:
     if config.mail.report_url and not re.match(r"https?://[^/\s]+", config.mail.report_url):
         raise ConfigError(f"{config.path}: key 'mail.report_url': expected an http(s) URL like "
                           f"https://example.org/reports, got {config.mail.report_url!r}")
+    if config.site.base_url and not re.match(r"https?://[^/\s]+", config.site.base_url):
+        raise ConfigError(f"{config.path}: key 'site.base_url': expected an http(s) URL like "
+                          f"https://example.org/lineupwatch/, got {config.site.base_url!r}")
     if config.mail.domain and not re.fullmatch(r"[A-Za-z0-9.-]+", config.mail.domain):
         raise ConfigError(f"{config.path}: key 'mail.domain': expected a domain like example.org, got {config.mail.domain!r}")
     from .alerts.channels import check_webhook_urls  # apprise knows which URLs it can use

@@ -46,6 +46,7 @@ class Repo:
     removed: bool = False
     undated: bool = False  # the Hub sent no createdAt: dated by the first poll that saw it
     line_source: str = "name"  # which rule decided the line (lines.py)
+    library: str | None = None  # the Hub's library_name (gguf, mlx: a format copy whatever its name)
 
 
 @dataclass(frozen=True)
@@ -128,7 +129,7 @@ def _repo(row: dict, observed: dict, removed: bool) -> Repo:
         license=observed["license"], gated=observed["gated"] or "false",
         base_models=tuple(tuple(pair) for pair in json.loads(row["base_models"] or "[]")),
         downloads=observed["downloads"], children_model_count=observed["children_model_count"], removed=removed,
-        undated=not row["created_at"], line_source=row.get("line_source") or "name",
+        undated=not row["created_at"], line_source=row.get("line_source") or "name", library=row.get("library_name"),
     )
 
 

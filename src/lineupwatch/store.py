@@ -29,6 +29,7 @@ from pathlib import Path
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from . import datasette_shape
 from .normalize import RepoRecord
 
 MIGRATIONS = Migrations("lineupwatch")
@@ -151,6 +152,14 @@ def m030_stream(db: Database) -> None:
     }, pk="repo_id")
     # Covering the weekly counts (analysis/ecosystem.py), so a year of the Hub is counted from the index alone.
     db["stream_repos"].create_index(["released", "relation", "parent"])
+
+
+@MIGRATIONS()
+def m050_datasette_shape(db: Database) -> None:
+    """Foreign keys from observations, events and raw_children to repos, and the views
+    lineup_entries, verdict_history and derivative_shares (datasette_shape.py). Keep it last:
+    it rebuilds those tables as they are when it runs."""
+    datasette_shape.apply(db)
 
 
 def open_db(path: Path | str) -> Database:

@@ -195,12 +195,13 @@ def report_link(config: Config) -> str | None:
     """The newest weekly page already in reports_dir, under mail.report_url: a page that exists
     when the alert goes out (normally the last complete week, which `run` writes before alerts).
     No public URL, no link: a server path means nothing to a subscriber."""
-    if not config.mail.report_url:
+    base = config.mail.report_url or config.site.base_url  # site.base_url: where every link points
+    if not base:
         return None
     pages = sorted(config.reports_path.glob("*-W*.html")) if config.reports_path.is_dir() else []
     if not pages:
         return None
-    return f"{config.mail.report_url.rstrip('/')}/{pages[-1].name}"
+    return f"{base.rstrip('/')}/{pages[-1].name}"
 
 
 def _mark(db: Database, notices: list[mailer.Notice], stamp: str, message_id: str | None, note: str | None) -> None:

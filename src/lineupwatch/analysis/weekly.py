@@ -12,6 +12,7 @@ from .coverage import coverage_matrix, lineup, quarterly_counts
 from .entries import Entry, build_entries
 from .forecasts import ForecastResult, evaluate
 from .health import hub_health, with_stale_orgs
+from .runnow import licence_drift, what_to_run
 
 SCHEMA_VERSION = 1
 RISK_KINDS = ("licence_changed", "gating_changed", "removed", "restored", "params_changed")
@@ -45,6 +46,8 @@ def build_report(facts: Facts, config: Config, alerts: list[dict] | None = None,
         "quarterly": quarterly_counts(entries, primary, as_of, baseline),
         "coverage": coverage_matrix(entries, list(config.watch), as_of, config.analysis.coverage_window_days),
         "indicators": indicators(facts, entries, primary, list(config.watch)),
+        "what_to_run": what_to_run(entries, facts.repos, list(config.watch), as_of, config.analysis),
+        "licence_drift": licence_drift(entries, [ev for ev in facts.events if ev["family"] in config.watch], baseline),
         "risk_events": [_event_json(ev) for ev in reversed(facts.events)
                         if ev["kind"] in RISK_KINDS and ev["at"][:10] >= baseline.isoformat()],
         "data_health": {**data_health(facts, config, (ecosystem or {}).get("notes") or []),
