@@ -21,6 +21,7 @@ test: $(STAMP)  ## the whole test suite, offline
 bench: $(STAMP)  ## benchmarks: print the tables recorded in benchmarks/RESULTS.md (takes ~25 min)
 	$(BIN)/python benchmarks/bench_poll.py
 	$(BIN)/python benchmarks/bench_report.py
+	$(BIN)/python benchmarks/bench_stream.py
 
 fixture: $(STAMP)  ## rebuild the bundled Hub state from the facts CSVs
 	$(BIN)/python scripts/build_hub_state.py
@@ -28,10 +29,11 @@ fixture: $(STAMP)  ## rebuild the bundled Hub state from the facts CSVs
 clean:
 	rm -rf $(VENV) demo-out .pytest_cache
 
-# The demo writes its reports under demo-out/reports/; the newest week's page is the one checked.
-check-browser: $(STAMP)  ## open the demo report in headless Chromium: fail on console errors or outside requests; screenshot
+# The demo writes its reports under demo-out/reports/; the newest week's page and the index are
+# checked at 1280 and 390 px, light and dark; screenshots go to reports/screenshots/.
+check-browser: $(STAMP)  ## open the demo report and index in headless Chromium at two widths and both colour schemes; fail on any problem
 	test -x /usr/bin/chromium || { if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 		$$SUDO apt-get update && $$SUDO apt-get install -y chromium; }
 	test -f demo-out/reports/index.html || $(BIN)/lineupwatch demo --out demo-out
 	report="$$(ls demo-out/reports/*-W*.html | sort | tail -n 1)"; \
-		$(BIN)/python scripts/check_browser.py "$$report" reports/screenshot.png
+		$(BIN)/python scripts/check_browser.py reports/screenshots "$$report" demo-out/reports/index.html

@@ -39,7 +39,7 @@ def build_database(path: Path, repos: int, days: int) -> None:
         moment = datetime.combine(START + timedelta(days=day), datetime.min.time(), timezone.utc) + timedelta(hours=6)
         stamp = moment.isoformat(timespec="seconds")
         visible = [dataclasses.replace(r, downloads=(r.downloads or 0) + day * 13) for r in records
-                   if r.created_at[:10] <= stamp[:10]]
+                   if (r.created_at or "")[:10] <= stamp[:10]]
         listed = {r.repo_id for r in visible}
         listing = [{**m, "downloads": m["downloads"] + day * 13} for m in models if m["id"] in listed]
         with db.atomic():

@@ -41,9 +41,11 @@ def hub() -> Iterator[ReplayHub]:
 
 def write_config(tmp_path: Path, endpoint: str, extra: str = "", **hub_settings: object) -> Path:
     """A config for tests: files under tmp_path, short timeouts and retry waits."""
-    settings = {"request_timeout_s": 2.0, "max_retries": 1, "retry_wait_s": 0.05, "poll_deadline_s": 20.0}
+    # The Hub-wide stream is off unless a test asks for it: org-poll tests count their requests.
+    settings = {"request_timeout_s": 2.0, "max_retries": 1, "retry_wait_s": 0.05, "poll_deadline_s": 20.0,
+                "stream": False}
     settings.update(hub_settings)
-    hub_lines = "\n".join(f"{key} = {value!r}".replace("'", '"') for key, value in settings.items())
+    hub_lines = "\n".join(f"{key} = {json.dumps(value)}" for key, value in settings.items())
     tmp_path.mkdir(parents=True, exist_ok=True)
     path = tmp_path / "lineupwatch.toml"
     lines = extra.splitlines()

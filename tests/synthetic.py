@@ -47,7 +47,7 @@ HISTORY_DAYS = ("2026-02-14", "2026-03-02")
 
 def poll_days(synthetic: list[dict], as_of: str) -> list[str]:
     """The scenario's poll days: the history days, each synthetic repo's creation day, `as_of`."""
-    days = {*HISTORY_DAYS, *(m["createdAt"][:10] for m in synthetic), as_of}
+    days = {*HISTORY_DAYS, *(m["createdAt"][:10] for m in synthetic if "createdAt" in m), as_of}
     return sorted(day for day in days if day <= as_of)
 
 
@@ -55,7 +55,7 @@ def hub_on(day: str, synthetic: list[dict], real_cut: str = BASELINE) -> list[di
     """The Hub at the end of `day`: the real repos public by then (none after `real_cut`) and the
     synthetic repos created by then (a synthetic repo is public from its creation)."""
     next_day = (datetime.fromisoformat(day) + timedelta(days=1)).date().isoformat()
-    return real_until(min(next_day, real_cut)) + [m for m in synthetic if m["createdAt"][:10] <= day]
+    return real_until(min(next_day, real_cut)) + [m for m in synthetic if m.get("createdAt", "")[:10] <= day]
 
 
 def end_of(day: str) -> datetime:

@@ -62,7 +62,7 @@ def test_bad_config_is_a_one_line_error_with_exit_2(tmp_path: Path, body: str, m
 def test_missing_config_says_how_to_choose_one(tmp_path: Path) -> None:
     result = run_cli("poll", "--config", str(tmp_path / "nope.toml"), ok=False)
     assert result.exit_code == 2
-    assert "config file not found (pass --config PATH or set LINEUPWATCH_CONFIG)" in result.output
+    assert "config file not found (run `lineupwatch init` to write one here, or pass --config PATH or set LINEUPWATCH_CONFIG)" in result.output
 
 
 def test_new_family_and_env_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

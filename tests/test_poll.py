@@ -90,21 +90,29 @@ def test_unchanged_poll_costs_almost_nothing(hub: ReplayHub, tmp_path: Path) -> 
     assert db["polls"].get(2)["info_requests"] == 0
 
 
-def test_page_two_failing_mid_poll_keeps_the_earlier_poll_and_removes_nothing(hub: ReplayHub, config_path: Path) -> None:
+def test_page_two_failing_mid_poll_stores_the_other_orgs_and_removes_nothing(hub: ReplayHub, config_path: Path) -> None:
     run_cli("poll", "--config", str(config_path))
     db = open_test_db(config_path)
-    before = {t: list(store.dump_table(db, t)) for t in store.DERIVED_TABLES}
-    blobs = db["raw_docs"].count
+    qwen_before = [r for r in store.dump_table(db, "repos") if r["org"] == "Qwen"]
     hub.faults.append(Fault("error", page=2, author="Qwen"))
 
     result = run_cli("poll", "--config", str(config_path), ok=False)
     assert result.exit_code == 1
+    assert "poll 2 is partial: 1 org(s) failed and were not stored" in result.output
     assert f"poll of org 'Qwen' at {hub.url} failed: page 2: HTTP 500" in result.output
-    assert "nothing else was stored" in result.output
-    assert [(p["id"], p["status"]) for p in db["polls"].rows] == [(1, "ok"), (2, "failed")]
+    assert "it is retried at the next poll" in result.output
+    assert [(p["id"], p["status"]) for p in db["polls"].rows] == [(1, "ok"), (2, "partial")]
     assert "page 2" in db["polls"].get(2)["error"]
-    assert {t: list(store.dump_table(db, t)) for t in store.DERIVED_TABLES} == before
-    assert db["raw_docs"].count == blobs and db["raw_listings"].count_where("poll_id = 2") == 0
+    outcomes = {o["org"]: (o["status"], o["repo_count"]) for o in db["poll_orgs"].rows_where("poll_id = 2")}
+    assert outcomes.pop("Qwen")[0] == "failed" and {s for s, _ in outcomes.values()} == {"ok"}
+    # the failed org: nothing archived, nothing removed, its repos exactly as the first poll left them
+    assert db["raw_listings"].count_where("poll_id = 2 AND org = 'Qwen'") == 0
+    assert [r for r in store.dump_table(db, "repos") if r["org"] == "Qwen"] == qwen_before
+    assert db["events"].count_where("poll_id = 2") == 0
+    # the healthy orgs: archived and seen by poll 2
+    assert db["raw_listings"].count_where("poll_id = 2") == len(outcomes)
+    assert db["repos"].get("google/gemma-3-4b-it")["last_seen_poll"] == 2
+    assert store.ok_poll_ids(db) == [1, 2]
 
 
 def test_hub_that_never_answers_fails_within_the_deadline(tmp_path: Path, hub: ReplayHub) -> None:
@@ -116,6 +124,9 @@ def test_hub_that_never_answers_fails_within_the_deadline(tmp_path: Path, hub: R
     assert result.exit_code == 1
     assert f"poll of org 'Qwen' at {hub.url} failed: page 1: timed out" in result.output
     assert elapsed < 3.0 + 1.0
+    reasons = [o["reason"] for o in open_test_db(config_path)["poll_orgs"].rows_where("poll_id = 1", order_by="rowid")]
+    assert len(reasons) == len(watched_orgs(load_config(config_path)))  # every org failed, each with its reason
+    assert reasons[0].startswith("page 1: timed out") and "the poll deadline passed" in reasons[-1]
 
 
 def test_rate_limit_is_waited_out_and_malformed_page_is_a_clear_error(hub: ReplayHub, config_path: Path) -> None:
@@ -251,4 +262,4 @@ def test_a_wrong_token_and_a_refused_org_name_the_cause(tmp_path: Path, monkeypa
         hub.faults.clear()
         run_cli("poll", "--config", str(config_path))  # the right token
     db = open_test_db(config_path)
-    assert [p["status"] for p in db["polls"].rows] == ["failed", "failed", "ok"]
+    assert [p["status"] for p in db["polls"].rows] == ["failed", "partial", "ok"]

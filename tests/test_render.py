@@ -20,8 +20,10 @@ from lineupwatch.report.render import render_html, render_markdown, write_report
 ATOM = "{http://www.w3.org/2005/Atom}"
 XSS = "<script>alert(1)</script>"
 XSS_ESCAPED = "&lt;script&gt;"
-SECTIONS = ["Is Qwen still making small open models?", "New this week", "lineup: the baseline beside",
-            "Releases per quarter", "Who still covers each size class", "Ecosystem indicators", "Risk events",
+SECTIONS = ["Is Qwen still making small open models?", "Changed since last week", "New this week",
+            "lineup: the baseline beside", "Releases per quarter", "Who still covers each size class",
+            "What to run now", "Ecosystem indicators",
+            "Who builds on whom: new derivatives by base family", "Risk events",
             "Derivatives", "Every watched family", "Data health"]
 
 
@@ -144,7 +146,8 @@ def test_writes_every_file(tmp_path: Path) -> None:
     assert paths["html"] == tmp_path / "2026-W47.html"
     assert paths["json"] == tmp_path / "2026-W47.json"
     assert paths["index"] == tmp_path / "index.html" and paths["feed"] == tmp_path / "feed.xml"
-    assert paths["charts"] == [tmp_path / "2026-W47-releases.png", tmp_path / "2026-W47-adoption.png"]
+    assert paths["charts"] == [tmp_path / "2026-W47-releases.png", tmp_path / "2026-W47-adoption.png",
+                               tmp_path / "2026-W47-ecosystem.png"]
     for path in [*paths["charts"], *(p for k, p in paths.items() if k != "charts")]:
         assert path.stat().st_size > 0, path
     assert all(p.read_bytes().startswith(b"\x89PNG\r\n") for p in paths["charts"])
@@ -152,12 +155,14 @@ def test_writes_every_file(tmp_path: Path) -> None:
     assert "](2026-W47-releases.png)" in markdown and "](2026-W47-adoption.png)" in markdown
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         ["2026-W47.md", "2026-W47.html", "2026-W47.json", "2026-W47-releases.png", "2026-W47-adoption.png",
-         "index.html", "feed.xml"])  # no temporary files left behind
+         "2026-W47-ecosystem.png", "index.html", "feed.xml"])  # no temporary files left behind
 
 
 def test_json_round_trips(tmp_path: Path) -> None:
     report = synthetic()
     path = write_report(report, tmp_path)["json"]
+    # the renderer adds what changed since the previous week's JSON (none here)
+    report["changes"] = {"previous_week": None, "verdicts": [], "new_entries": [], "events": [], "counters": []}
     assert json.loads(read(path)) == report
     assert read(path) == json.dumps(report, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
@@ -174,7 +179,7 @@ def test_html_is_self_contained(tmp_path: Path) -> None:
         for tag in re.findall(r"<(\w+)[^>]*\shref=\"https?:", page):
             assert tag == "a"
     html = read(paths["html"])
-    assert html.count("<svg") == 2 and "<?xml" not in html and "<!DOCTYPE svg" not in html
+    assert html.count("<svg") == 3 and "<?xml" not in html and "<!DOCTYPE svg" not in html
     assert '<a href="https://huggingface.co/Qwen/Qwen-Drive-1.0-4B">' in html
 
 
@@ -262,13 +267,14 @@ def test_feed_and_index_list_weeks_newest_first(tmp_path: Path) -> None:
     assert all(e.find(f"{ATOM}id").text.startswith("tag:") for e in entries)
     assert "Qwen has released no new small model" in entries[0].find(f"{ATOM}summary").text
     index = read(paths["index"])
-    assert index.index('href="2026-W47.html"') < index.index('href="2026-W46.html"')
+    table = index[index.index('id="weeks"'):]  # the table of weeks, below the strips (oldest first)
+    assert table.index('href="2026-W47.html"') < table.index('href="2026-W46.html"')
     assert "✓ supported" in index and "? open" in index
 
 
 def test_charts_render_without_data(tmp_path: Path) -> None:
     charts = render_charts({})
-    assert set(charts) == {"releases", "adoption"}
+    assert set(charts) == {"releases", "adoption", "ecosystem"}
     for chart in charts.values():
         assert chart.svg.startswith("<svg") and chart.png.startswith(b"\x89PNG")
     empty = {"schema": 1, "as_of": "2026-11-22", "week": "2026-W47", "baseline_date": "2026-03-04",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import datetime, timezone
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
@@ -270,3 +271,26 @@ def test_replay_hub_command_serves_the_stock_client_configured_by_hf_endpoint(tm
         server.wait(timeout=10)
     oldest = min((m for m in load_state(bundled_state_path()) if m["author"] == "Qwen"), key=lambda m: m["createdAt"])
     assert out == ["469", oldest["id"], str(oldest["safetensors"]["total"])]  # every Qwen repo, newest first
+
+
+def test_replay_hub_day_serves_the_hub_of_that_day_with_real_created_at() -> None:
+    """`replay-hub --day D`: only repos public by the end of D, each with the Hub's createdAt
+    (often earlier than D), and counters grown to D (made up, smaller than on 2026-11-22)."""
+    from click.testing import CliRunner
+
+    from lineupwatch.cli import cli
+    from lineupwatch.timeline import HubTimeline
+
+    refused = CliRunner().invoke(cli, ["replay-hub", "--day", "2026-04-01", "--data", str(bundled_state_path())])
+    assert refused.exit_code == 2 and "cannot be combined with --data" in refused.output
+    moment = datetime(2026, 4, 1, 23, 59, 59, tzinfo=timezone.utc)
+    with ReplayHub(HubTimeline.bundled().state_at(moment)) as hub:
+        api = HfApi(endpoint=hub.url)
+        google = {m.id: m for m in api.list_models(author="google", sort="createdAt", expand=["createdAt", "downloads"])}
+        qwen = {m.id: m for m in api.list_models(author="Qwen", sort="createdAt", expand=["createdAt", "downloads"])}
+    assert "google/gemma-4-E2B-it" not in google  # created 2026-03-02, public 2026-04-02
+    assert "google/gemma-3-4b-it" in google
+    assert qwen["Qwen/Qwen3.5-9B"].created_at.date().isoformat() == "2026-02-27"  # public 2026-03-02
+    assert "Qwen/Qwen3.6-27B" not in qwen
+    final = {m["id"]: m for m in load_state(bundled_state_path())}
+    assert 0 < qwen["Qwen/Qwen3.5-9B"].downloads != final["Qwen/Qwen3.5-9B"]["downloads"]

@@ -246,4 +246,4 @@ def test_bad_retention_setting_is_a_one_line_error(tmp_path: Path) -> None:
     config_path.write_text(config_path.read_text().replace("[storage]\n", '[storage]\ncounters_keep_every = "day"\n'))
     result = run_cli("vacuum", "--config", str(config_path), ok=False)
     assert result.exit_code != 0
-    assert "storage.counters_keep_every' must be week or month" in result.output
+    assert "key 'storage.counters_keep_every': expected week or month, got 'day'" in result.output

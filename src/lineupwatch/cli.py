@@ -24,10 +24,12 @@ from . import status as status_view
 from . import store
 from .config import Config, ConfigError, load_config
 from .lock import LockBusy, run_lock
+from .sanitize import clean_text
 
 if TYPE_CHECKING:
     from . import jobs
     from .poll import PollResult
+    from .stream_poll import StreamResult
 
 # The commands that talk to the Hub import `poll` and `jobs` when they run: importing
 # huggingface_hub costs ~0.4 s that `report`, `status` and `alerts` do not need to pay.
@@ -43,14 +45,18 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+CONFIG_HELP = "Config file (default: $LINEUPWATCH_CONFIG, else config/lineupwatch.toml)."
+
+
 def config_option(command: Callable) -> Callable:
-    """--config PATH, shared by every command that reads the config."""
+    """--config PATH, shared by every command that reads the config; it may also come before
+    the command (`lineupwatch --config X status`), where the group keeps it."""
 
     @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
-                  envvar="LINEUPWATCH_CONFIG", default=None,
-                  help="Config file (default: $LINEUPWATCH_CONFIG, else config/lineupwatch.toml).")
+                  envvar="LINEUPWATCH_CONFIG", default=None, help=CONFIG_HELP)
     @functools.wraps(command)
     def wrapper(*args, config_path: Path | None, **kwargs):
+        config_path = config_path or click.get_current_context().find_root().params.get("config_path")
         try:
             config = load_config(config_path)
         except ConfigError as err:
@@ -87,11 +93,56 @@ def locked_db(config: Config) -> Iterator:
         raise click.ClickException(str(err)) from None
 
 
+@contextmanager
+def reader_db(config: Config) -> Iterator:
+    """The database for reading beside a running writer: no lock, no migration, no write."""
+    with database_errors(config):
+        try:
+            db = store.open_reader(config.database_path)
+        except store.SchemaOutdated as err:
+            raise click.ClickException(str(err)) from None
+        try:
+            yield db
+        finally:
+            db.close()
+
+
 @click.group()
 @click.version_option(package_name="lineupwatch")
-def cli() -> None:
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help=CONFIG_HELP)
+def cli(config_path: Path | None) -> None:
     """Watch open-weight model families on the Hugging Face Hub: are the models that fit on
-    ordinary hardware still being made?"""
+    ordinary hardware still being made?
+
+    \b
+    Example:
+        lineupwatch init && lineupwatch run
+    """
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=Path("."))
+@click.option("--force", is_flag=True, help="Replace an existing config/lineupwatch.toml.")
+def init(directory: Path, force: bool) -> None:
+    """Write a commented config, Datasette metadata and the data and reports directories into DIRECTORY.
+
+    The config is the default one shipped in the package, every key with its default and a
+    comment; its paths are relative to DIRECTORY, so run the other commands from there.
+
+    \b
+    Example:
+        lineupwatch init /var/lib/lineupwatch && cd /var/lib/lineupwatch && lineupwatch run
+    """
+    from .scaffold import InitRefused, init_directory
+
+    try:
+        written = init_directory(directory, force=force)
+    except InitRefused as err:
+        raise click.ClickException(str(err)) from None
+    for path in written:
+        click.echo(f"wrote {path}")
+    click.echo(f"next: cd {directory} && lineupwatch run   (edit {directory / 'config/lineupwatch.toml'} first)")
 
 
 @cli.command()
@@ -100,16 +151,47 @@ def cli() -> None:
 def poll(config: Config, endpoint: str | None) -> None:
     """Poll every watched org once and store the snapshot.
 
+    Each org is stored on its own: an org whose listing fails or that lists no repos is recorded
+    as failed for this poll, the others are stored, and the command exits 1 naming each failed
+    org and what to do.
+
     \b
     Example:
         lineupwatch poll --endpoint http://127.0.0.1:8321
     """
+    from .stream_poll import poll_stream
+
     with locked_db(config) as db:
-        result = do_poll(config, db, endpoint)
+        try:
+            result = do_poll(config, db, endpoint)
+        finally:  # the stream runs whether or not the orgs could be polled
+            stream, stream_error = poll_stream(config, db, config.endpoint(endpoint), utc_now)
+            click.echo(_stream_line(stream, stream_error))
     click.echo(f"poll {result.poll_id}: {result.repo_count} repos, {result.listing_requests} listing requests, "
                f"{result.info_requests} child-count requests; events: {_counts(result.events)}")
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
+    if result.failures or stream_error:
+        raise click.ClickException("\n".join(
+            ([partial_message(result)] if result.failures else [])
+            + ([f"{stream_error}. The org poll is stored; the stream failure is recorded."] if stream_error else [])))
+
+
+def partial_message(result: PollResult) -> str:
+    """Exit 1 for a partial poll, naming each failed org and what to do."""
+    return (f"poll {result.poll_id} is partial: {len(result.failures)} org(s) failed and were not stored "
+            "(their repos keep their last state, none is marked removed); the other orgs are stored.\n"
+            + "\n".join(result.failures))
+
+
+def _stream_line(stream: StreamResult | None, error: str | None) -> str:
+    """One line on the Hub-wide stream step of a poll."""
+    if error:
+        return f"stream failed: {error}"
+    if stream is None:
+        return "stream: off (hub.stream = false)"
+    return (f"stream run {stream.run_id}: {stream.repos} repos read back to {stream.oldest}, {stream.new} new, "
+            f"{stream.updated} updated, {stream.requests} requests" + (f"; warning: {stream.warning}" if stream.warning else ""))
 
 
 def do_poll(config: Config, db, endpoint: str | None) -> PollResult:
@@ -127,6 +209,62 @@ def do_poll(config: Config, db, endpoint: str | None) -> PollResult:
             return polling.run_poll(config, db, endpoint=url, now=utc_now, on_page=on_page)
         except PollError as err:
             raise click.ClickException(f"{err}. The failure is recorded; nothing else was stored.") from None
+
+
+@cli.command("backfill-stream")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), required=True,
+              help="Read back to repos created on this day (YYYY-MM-DD).")
+@click.option("--endpoint", help="Hub URL (default: $HF_ENDPOINT, else hub.endpoint, else huggingface.co).")
+@config_option
+def backfill_stream(config: Config, since: datetime, endpoint: str | None) -> None:
+    """Page back through the Hub-wide stream of new repos once, to --since, with a progress bar.
+
+    Each page is stored with the cursor after it: after an interruption, the same command
+    resumes where it stopped. It keeps within the Hub's rate limit (hub.stream_rate_reserve).
+
+    \b
+    Example:
+        lineupwatch backfill-stream --since 2025-03-04
+    """
+    from .hub import PollError
+    from .stream_fetch import StreamPage
+    from .stream_poll import run_backfill
+
+    with locked_db(config) as db, tqdm(unit="page", disable=not sys.stderr.isatty()) as bar:
+        def on_page(page: StreamPage, repos: int) -> None:
+            bar.set_description(f"back to {page.items[-1]['createdAt'][:10] if page.items else '?'} ({repos} repos)")
+            bar.update(1)
+
+        try:
+            result = run_backfill(config, db, endpoint=config.endpoint(endpoint), since=since.date(), now=utc_now,
+                                  on_page=on_page)
+        except PollError as err:
+            raise click.ClickException(f"{err}. The backfill stopped; every page before it is stored: run the "
+                                       "same command again to resume.") from None
+    click.echo(f"stream backfill {'resumed and ' if result.resumed else ''}done: {result.repos} repos in "
+               f"{result.pages} pages back to {since.date()} ({result.new} new, {result.updated} updated)")
+
+
+@cli.command()
+@click.option("--parquet", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Directory for the Parquet files (partitioned by month; replaced on re-export).")
+@config_option
+def export(config: Config, out_dir: Path) -> None:
+    """Export the Hub-wide stream and the observations as Parquet, partitioned by month.
+
+    For DuckDB on one machine or Spark on a cluster; docs/ecosystem.md has a query that
+    reproduces the report's derivative share.
+
+    \b
+    Example:
+        lineupwatch export --parquet export/
+        duckdb -c "SELECT COUNT(*) FROM read_parquet('export/stream/*/*.parquet', hive_partitioning=true)"
+    """
+    from .export import export_parquet
+
+    with reader_db(config) as db:  # beside a running poll: no lock, no write
+        written = export_parquet(db, out_dir)
+    click.echo(f"wrote {out_dir}: " + ", ".join(f"{name} {rows} rows" for name, rows in written.items()))
 
 
 @cli.command()
@@ -155,10 +293,12 @@ def rebuild(config: Config) -> None:
     """
     with locked_db(config) as db:
         from .poll import rebuild as rebuild_tables
+        from .stream_store import rebuild_stream
 
         count = rebuild_tables(config, db)
         repos = db["repos"].count
-    click.echo(f"rebuilt from {count} polls: {repos} repos")
+        stream_runs = rebuild_stream(db)
+    click.echo(f"rebuilt from {count} polls: {repos} repos; stream: {stream_runs} runs replayed")
 
 
 @cli.command()
@@ -189,7 +329,11 @@ def vacuum(config: Config) -> None:
 @click.option("--day", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="Serve the bundled Hub as it was at the end of this day (only repos public by then, "
                    "counters grown to then); not with --data.")
-def replay_hub(data_path: Path | None, port: int, latency: float, page_size: int, day: datetime | None) -> None:
+@click.option("--stream-scale", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Also serve a SYNTHETIC Hub-wide stream of new repos at this fraction of the real volume "
+                   "(1.0: about 2,700 a day), from 2024-01-01 to --day (default: today).")
+def replay_hub(data_path: Path | None, port: int, latency: float, page_size: int, day: datetime | None,
+               stream_scale: float | None) -> None:
     """Serve a Hub-state file over HTTP on 127.0.0.1, like the Hub's model API.
 
     \b
@@ -197,6 +341,7 @@ def replay_hub(data_path: Path | None, port: int, latency: float, page_size: int
         lineupwatch replay-hub --port 8321 &
         HF_ENDPOINT=http://127.0.0.1:8321 lineupwatch poll
         lineupwatch replay-hub --day 2026-04-01   # the bundled Hub on 1 April 2026
+        lineupwatch replay-hub --stream-scale 0.02   # with a synthetic stream for backfill-stream
     """
     from .replay import ReplayHub, load_state
     from .fixtures import bundled_state_path
@@ -209,8 +354,14 @@ def replay_hub(data_path: Path | None, port: int, latency: float, page_size: int
         models = HubTimeline.bundled().state_at(datetime.combine(day.date(), datetime.max.time(), timezone.utc))
     else:
         models = load_state(data_path or bundled_state_path())
-    hub = ReplayHub(models, port=port, latency_s=latency, page_size=page_size)
-    click.echo(f"replay Hub serving {len(models)} repos at {hub.url} (Ctrl-C to stop)")
+    stream = None
+    if stream_scale is not None:
+        from .stream_fixture import SyntheticStream
+
+        stream = SyntheticStream(date(2024, 1, 1), day.date() if day else utc_now().date(), scale=stream_scale)
+    hub = ReplayHub(models, port=port, latency_s=latency, page_size=page_size, stream=stream)
+    click.echo(f"replay Hub serving {len(models)} repos at {hub.url}"
+               + (f" and a SYNTHETIC stream at {stream_scale:g}x the Hub's volume" if stream else "") + " (Ctrl-C to stop)")
     sys.stdout.flush()
     hub.serve_forever()
 
@@ -230,23 +381,37 @@ def _day(as_of: datetime | None) -> date:
               help="Output directory (default: storage.reports_dir, reports/).")
 @click.option("--since-baseline", is_flag=True,
               help="Also write every earlier week since the baseline, each as it was on its Sunday.")
+@click.option("--format", "output_format", type=click.Choice(["all", "forum"]), default="all", show_default=True,
+              help="all: Markdown, HTML, JSON, index and feed; forum: only DIR/<YYYY>-W<ww>.forum.md (and its "
+                   "charts), a post under 10,000 characters for Reddit, Discourse or GitHub (needs site.base_url).")
 @config_option
-def report(config: Config, as_of: datetime | None, out_dir: Path | None, since_baseline: bool) -> None:
+def report(config: Config, as_of: datetime | None, out_dir: Path | None, since_baseline: bool,
+           output_format: str) -> None:
     """Write the weekly report for the ISO week of --as-of (default today).
 
     Writes DIR/<YYYY>-W<ww>.md, .html and .json with PNG charts, and refreshes DIR/index.html
-    and DIR/feed.xml (Atom).
+    and DIR/feed.xml (Atom). With site.base_url set, every link in them is absolute.
 
     \b
     Example:
         lineupwatch report --as-of 2026-11-22 --out reports/
         lineupwatch report --since-baseline
+        lineupwatch report --format forum
     """
     out = out_dir or config.reports_path
-    with locked_db(config) as db:
+    if output_format == "forum" and since_baseline:
+        raise click.UsageError("--format forum writes one week's post; it cannot be combined with --since-baseline")
+    if output_format == "forum" and not config.site.base_url:
+        raise UsageFailure(f"{config.path}: key 'site.base_url' is empty: a forum post needs absolute image URLs; "
+                           "set it to where the reports directory is published")
+    with reader_db(config) as db:  # a report only reads: it never waits for, or blocks, a run
         if not store.ok_poll_ids(db):
             raise click.ClickException(f"no successful poll in {config.database_path} yet, so nothing to report: "
                                        "run `lineupwatch poll` first. No report written.")
+        if output_format == "forum":
+            forum = reporting.write_forum_post(config, db, _day(as_of), out)["forum"]
+            click.echo(f"wrote {forum} ({len(forum.read_text(encoding='utf-8')):,} characters)")
+            return
         if since_baseline:
             written = reporting.backfill(config, db, _day(as_of), out)
         else:
@@ -279,7 +444,8 @@ def run(config: Config, as_of: datetime | None, endpoint: str | None) -> None:
         raise click.ClickException(str(err)) from None
     _echo_job(result)
     if not result.ok:
-        raise click.ClickException(result.poll_error or (result.alerts and result.alerts.error) or "run failed")
+        raise click.ClickException(result.poll_error or result.stream_error or (result.alerts and result.alerts.error)
+                                   or "run failed")
 
 
 def _job_lines(result: jobs.JobResult) -> list[str]:
@@ -288,6 +454,8 @@ def _job_lines(result: jobs.JobResult) -> list[str]:
         lines.append(f"poll {result.poll.poll_id}: {result.poll.repo_count} repos, events: {_counts(result.poll.events)}")
     if result.poll_error:
         lines.append(f"poll failed: {result.poll_error}")
+    if result.stream or result.stream_error:
+        lines.append(_stream_line(result.stream, result.stream_error))
     lines += [f"report: {paths['html']}" for paths in result.reports]
     if result.alerts:
         lines += _alert_lines(result.alerts)
@@ -300,10 +468,12 @@ def _echo_job(result: jobs.JobResult) -> None:
 
 
 def _alert_lines(run: AlertRun, dry_run: bool = False) -> list[str]:
-    verb = "would send" if dry_run else "new"
+    verb = "would send" if dry_run or run.read_only else "new"
     head = (f"alerts: {run.firing} conditions hold; {len(run.created)} {verb}"
             + (" (first run: one welcome digest)" if run.first_run else "")
-            + (f"; {run.sent} sent" if run.sent else "") + (f"; {run.pending} pending" if run.pending else ""))
+            + (f"; {run.sent} sent" if run.sent else "") + (f"; {run.pending} pending" if run.pending else "")
+            + ("; read-only (--as-of is not today): alert state and delivery change only in a run for today"
+               if run.read_only and not dry_run else ""))
     return [head] + [f"  [{notice.severity}] {one_line(notice.subject)}" for notice in run.created]
 
 
@@ -314,6 +484,9 @@ def _alert_lines(run: AlertRun, dry_run: bool = False) -> list[str]:
 @config_option
 def alerts(config: Config, as_of: datetime | None, dry_run: bool, test_mail: bool) -> None:
     """Evaluate the alert rules and send each new alert once by email.
+
+    With --as-of a day other than today it only prints what that day looked like: alert state and
+    delivery change only in a run for today.
 
     \b
     Example:
@@ -327,15 +500,18 @@ def alerts(config: Config, as_of: datetime | None, dry_run: bool, test_mail: boo
             raise click.ClickException(str(err)) from None
         click.echo(f"test mail sent to {', '.join(config.mail.recipients)} via {config.mail.host}:{config.mail.port}")
         return
-    with locked_db(config) as db:
-        run = run_alerts(config, db, as_of=_day(as_of), now=utc_now(), dry_run=dry_run)
+    now = utc_now()
+    day = as_of.date() if as_of else now.date()
+    # Only a live run for today records alert state and sends; anything else reads beside a run.
+    with (reader_db(config) if dry_run or day != now.date() else locked_db(config)) as db:
+        run = run_alerts(config, db, as_of=day, now=now, dry_run=dry_run)
     for line in _alert_lines(run, dry_run):
         click.echo(line)
-    if dry_run:
+    if dry_run or run.read_only:
         for notice in run.created:
-            click.echo(f"\n--- {one_line(notice.subject)}\n{notice.body}")
+            click.echo(f"\n--- {one_line(notice.subject)}\n{clean_text(notice.body)}")  # no terminal escapes
             for line in notice.evidence:
-                click.echo(f"  - {line}")
+                click.echo(f"  - {one_line(line, 1000)}")
     if not run.ok:
         raise click.ClickException(run.error)
 
@@ -355,11 +531,16 @@ def schedule(config: Config) -> None:
     log = logging.getLogger("lineupwatch.schedule")
     from . import jobs
 
-    def job() -> bool:
-        result = jobs.run_job(config, endpoint=config.endpoint(), now=utc_now)
+    def job() -> str | None:
+        """One run; returns why it failed (one line), or None."""
+        try:
+            with database_errors(config):
+                result = jobs.run_job(config, endpoint=config.endpoint(), now=utc_now)
+        except click.ClickException as err:
+            return one_line(err.format_message(), 400)
         for line in _job_lines(result):
             log.info(line)
-        return result.ok
+        return None if result.ok else one_line(result.poll_error or (result.alerts and result.alerts.error) or "?", 400)
 
     scheduler.serve(config, job, log)
 

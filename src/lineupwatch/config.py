@@ -1,8 +1,10 @@
 """TOML config -> typed, validated settings.
 
 Every threshold and window of lineupwatch is defined once, here, as a dataclass default; the
-shipped config/lineupwatch.toml repeats them with comments. A wrong key, a wrong type, an unknown
-family or a bad regex is a one-line `ConfigError` naming the file and the key.
+shipped config/lineupwatch.toml repeats them with comments. The dataclasses are the schema: each
+field's type (with its range as an `Annotated` pydantic constraint) is checked strictly by
+pydantic, so a wrong key, type or range, an unknown family, a bad regex or a cron that never fires
+is a one-line `ConfigError` naming the file and the key.
 """
 
 from __future__ import annotations
@@ -11,11 +13,16 @@ import dataclasses
 import os
 import re
 import tomllib
-import types
 import typing
 from dataclasses import dataclass, field
 from datetime import date
+from email.utils import parseaddr
 from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from pydantic import Field as Check
+from pydantic import TypeAdapter, ValidationError
 
 DEFAULT_CONFIG_PATH = Path("config/lineupwatch.toml")
 DEFAULT_HUB_ENDPOINT = "https://huggingface.co"
@@ -23,6 +30,18 @@ DEFAULT_HUB_ENDPOINT = "https://huggingface.co"
 
 class ConfigError(Exception):
     """A config file that cannot be used; the message names the file and the key."""
+
+
+# Ranges, checked by pydantic; a new field with a plain type is checked for its type alone.
+Seconds = Annotated[float, Check(gt=0)]
+Wait = Annotated[float, Check(ge=0)]
+Count = Annotated[int, Check(ge=0)]
+AtLeastOne = Annotated[int, Check(ge=1)]
+Billions = Annotated[float, Check(gt=0)]
+Fraction = Annotated[float, Check(gt=0, le=1)]
+Percentile = Annotated[float, Check(ge=0, le=100)]
+Port = Annotated[int, Check(ge=1, le=65535)]
+Name = Annotated[str, Check(min_length=1)]
 
 
 @dataclass(frozen=True)
@@ -44,32 +63,38 @@ class Family:
 class HubSettings:
     endpoint: str = ""  # empty: HF_ENDPOINT, else https://huggingface.co
     token_env: str = "HF_TOKEN"  # environment variable holding an optional Hub token
-    request_timeout_s: float = 30.0
-    max_retries: int = 3
-    retry_wait_s: float = 1.0  # first wait between retries; doubles up to 8x
-    poll_deadline_s: float = 900.0
-    children_budget: int = 100
-    children_refresh_days: int = 7
+    request_timeout_s: Seconds = 30.0
+    max_retries: Count = 3
+    retry_wait_s: Wait = 1.0  # first wait between retries; doubles up to 8x
+    poll_deadline_s: Seconds = 900.0
+    children_budget: Count = 100
+    children_refresh_days: Count = 7
+    # The Hub-wide stream of new repos (stream_poll.py), read by every poll beside the org listings.
+    stream: bool = True
+    stream_rescan_days: Count = 7  # re-read this far behind the last poll's newest repo: tags come late
+    stream_page_size: Annotated[int, Check(ge=1, le=1000)] = 1000
+    stream_max_pages: AtLeastOne = 60  # a poll reads at most this many stream pages; backfill-stream does the rest
+    stream_rate_reserve: int = 50  # wait for the next rate-limit window when fewer requests are left; -1: never
 
 
 @dataclass(frozen=True)
 class StorageSettings:
-    database: str = "data/lineupwatch.db"
-    reports_dir: str = "reports"
+    database: Name = "data/lineupwatch.db"
+    reports_dir: Name = "reports"
     # Retention (retention.py): keep every poll's download/like counters this many days back from
     # the newest poll, then one poll per `counters_keep_every` ("week" or "month"); 0 keeps all.
-    counters_daily_days: int = 0
-    counters_keep_every: str = "week"
+    counters_daily_days: Count = 0
+    counters_keep_every: str = "week"  # week | month
 
 
 @dataclass(frozen=True)
 class SizeClasses:
     """Upper bounds in billions of total parameters; above `large` is `frontier`."""
 
-    tiny: float = 2.0
-    small: float = 10.0
-    medium: float = 40.0
-    large: float = 150.0
+    tiny: Billions = 2.0
+    small: Billions = 10.0
+    medium: Billions = 40.0
+    large: Billions = 150.0
 
     def classify(self, params_b: float | None) -> str | None:
         if params_b is None:
@@ -89,14 +114,32 @@ class AnalysisSettings:
     baseline_date: date = date(2026, 3, 4)
     counted_lines: tuple[str, ...] = ("lm", "coder", "vl", "omni", "math")
     count_derivatives: bool = False
-    wave_gap_days: int = 21
-    completion_window_days: int = 42
-    coverage_window_days: int = 180
-    gap_percentile: float = 90.0
+    wave_gap_days: AtLeastOne = 21
+    completion_window_days: AtLeastOne = 42
+    coverage_window_days: AtLeastOne = 180
+    gap_percentile: Percentile = 90.0
     # open-weights: cadence after the baseline below this fraction of the pre-baseline cadence...
-    cadence_drop_fraction: float = 0.5
+    cadence_drop_fraction: Fraction = 0.5
     # ...where the pre-baseline cadence is measured over this many days before the baseline
-    cadence_window_days: int = 365
+    cadence_window_days: AtLeastOne = 365
+    # "What to run now": memory = weights (parameters x bits / 8) plus this share for context and runtime
+    memory_overhead_fraction: Fraction = 0.2
+    # Ecosystem (analysis/ecosystem.py): derivative shares by base family, from this many weeks
+    # before the baseline; a family's baseline band is the range of its weekly small share in the
+    # last `ecosystem_band_weeks` weeks before the baseline.
+    ecosystem_weeks_before_baseline: Count = 52
+    ecosystem_band_weeks: AtLeastOne = 12
+    ecosystem_top_other: Count = 10  # "other" parents named in the report
+    # Who fills the small sizes: originals from outside the watched orgs whose pipeline is of a
+    # counted line (lines.py), and community repos named after a watched family's post-baseline
+    # generation, ranked by downloads.
+    filler_min_downloads: Count = 50_000  # all-time downloads an original needs ...
+    filler_after_days: Count = 30  # ... this many days after its release
+    fillers_listed: Count = 20
+    # Adoption score (analysis/adoption.py): cumulative downloads N days after release, divided by
+    # the `adoption_rank`-th best entry of the same size class at the same day.
+    adoption_days: tuple[int, ...] = (7, 30, 90, 180, 365)
+    adoption_rank: AtLeastOne = 10
 
 
 @dataclass(frozen=True)
@@ -108,35 +151,61 @@ class AlertRules:
     licence_or_gating: bool = True
     repos_removed: bool = True
     small_share_drop: bool = True
-    small_share_fraction: float = 0.5
-    small_share_window_days: int = 180
+    small_share_fraction: Fraction = 0.5
+    small_share_window_days: AtLeastOne = 180
     monitor_health: bool = True
-    failed_polls_in_a_row: int = 3
-    stale_poll_hours: float = 48.0
+    ecosystem_share_band: bool = True  # the primary family's small-base derivative share leaves its band ...
+    ecosystem_band_breach_weeks: AtLeastOne = 2  # ... this many complete weeks in a row
+    ecosystem_family_share: bool = True  # another family's weekly small-base share reaches ...
+    ecosystem_family_share_threshold: Fraction = 0.25  # ... this share
+    community_adoption: bool = True  # a community small model reaches ...
+    community_adoption_downloads: Count = 500_000  # ... these all-time downloads
+    failed_polls_in_a_row: AtLeastOne = 3
+    stale_poll_hours: Seconds = 48.0
+    org_failing: bool = True
+    org_failing_polls: AtLeastOne = 2  # polls in a row (that stored other orgs) an org failed before its alert
 
 
 @dataclass(frozen=True)
 class MailSettings:
     enabled: bool = False
-    host: str = "localhost"
-    port: int = 25
+    host: Name = "localhost"
+    port: Port = 25
     security: str = "plain"  # plain | starttls | tls
     username: str = ""
     password_env: str = "LINEUPWATCH_SMTP_PASSWORD"
     password_file: str = ""
-    sender: str = "lineupwatch@localhost"
+    sender: Name = "lineupwatch@localhost"
     recipients: tuple[str, ...] = ()
     digest: bool = True
     announce_resolved: bool = True
-    timeout_s: float = 30.0
-    report_url: str = ""  # base URL where reports/ is published; empty: file paths
+    timeout_s: Seconds = 30.0
+    report_url: str = ""  # public base URL where reports/ is published, for links in every channel
+    domain: str = ""  # Message-ID and List-Id domain; empty: the sender's domain
+
+
+@dataclass(frozen=True)
+class WebhookSettings:
+    """Apprise URLs (discord://, slack://, matrix://, ntfy://, json://...): the alerts mail gets."""
+
+    urls: tuple[str, ...] = ()
+    # more URLs, whitespace-separated, from the environment: webhook URLs carry their tokens
+    urls_env: str = "LINEUPWATCH_WEBHOOK_URLS"
+    digest: bool = True  # all alerts of one run in one post (false: one post per alert)
+
+
+@dataclass(frozen=True)
+class SiteSettings:
+    """Where the reports directory is published: links in pages, feed and mail become absolute."""
+
+    base_url: str = ""  # e.g. https://example.org/lineupwatch/ ; empty: relative links, no og:url
 
 
 @dataclass(frozen=True)
 class ScheduleSettings:
     run_cron: str = "17 6 * * *"
     timezone: str = "UTC"
-    misfire_grace_s: int = 3600
+    misfire_grace_s: AtLeastOne = 3600
 
 
 @dataclass(frozen=True)
@@ -150,7 +219,9 @@ class Config:
     analysis: AnalysisSettings = field(default_factory=AnalysisSettings)
     alerts: AlertRules = field(default_factory=AlertRules)
     mail: MailSettings = field(default_factory=MailSettings)
+    webhooks: WebhookSettings = field(default_factory=WebhookSettings)
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
+    site: SiteSettings = field(default_factory=SiteSettings)
 
     @property
     def watched(self) -> list[Family]:
@@ -202,7 +273,9 @@ _SECTIONS: dict[str, type] = {
     "analysis": AnalysisSettings,
     "alerts": AlertRules,
     "mail": MailSettings,
+    "webhooks": WebhookSettings,
     "schedule": ScheduleSettings,
+    "site": SiteSettings,
 }
 
 
@@ -212,7 +285,12 @@ def load_config(path: Path | str | None = None) -> Config:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(f"{path}: config file not found (pass --config PATH or set LINEUPWATCH_CONFIG)") from None
+        raise ConfigError(f"{path}: config file not found (run `lineupwatch init` to write one here, or pass --config PATH or set LINEUPWATCH_CONFIG)") from None
+    except UnicodeDecodeError as err:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {err.start}: {err.object[err.start:err.start + 1]!r}); "
+                          "save the file as UTF-8") from None
+    except OSError as err:
+        raise ConfigError(f"{path}: cannot read the config file: {err.strerror}") from None
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"{path}: not valid TOML: {err}") from None
     return parse_config(raw, path)
@@ -230,6 +308,8 @@ def parse_config(raw: dict, path: Path) -> Config:
         families[name] = _parse_family(path, name, spec, families.get(name))
     watch = raw.get("watch", list(DEFAULT_FAMILIES))
     _expect(path, "watch", watch, list)
+    if not watch:
+        raise ConfigError(f"{path}: key 'watch': name at least one family")
     for i, name in enumerate(watch):
         if name not in families:
             raise ConfigError(
@@ -267,39 +347,42 @@ def _parse_family(path: Path, name: str, spec: object, default: Family | None) -
 
 def _parse_section(path: Path, section: str, raw: object, cls: type) -> object:
     _expect(path, section, raw, dict)
-    hints = typing.get_type_hints(cls)
+    hints = typing.get_type_hints(cls, include_extras=True)
     known = {f.name for f in dataclasses.fields(cls)}
     values = {}
     for key, value in raw.items():
         if key not in known:
             raise ConfigError(f"{path}: unknown key '{section}.{key}' (known: {', '.join(sorted(known))})")
-        values[key] = _coerce(path, f"{section}.{key}", value, hints[key])
+        values[key] = _validate(path, f"{section}.{key}", value, hints[key])
     return cls(**values)
 
 
-def _coerce(path: Path, key: str, value: object, hint: object) -> object:
-    if hint is float and isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
-    if hint is date:
-        if isinstance(value, date):
-            return value
-        if isinstance(value, str):
-            try:
-                return date.fromisoformat(value)
-            except ValueError:
-                pass
-        raise ConfigError(f"{path}: key '{key}': expected a date like 2026-03-04, got {value!r}")
-    origin = typing.get_origin(hint)
-    if origin is tuple:
-        _expect(path, key, value, list)
-        (item_type, _) = typing.get_args(hint)
-        for item in value:
-            _expect(path, key, item, item_type)
-        return tuple(value)
-    if isinstance(hint, types.UnionType):
-        hint = typing.get_args(hint)[0]
-    _expect(path, key, value, hint)
-    return value
+# pydantic's error types, said as the rest of the config errors say them
+_EXPECTED = {"int_type": "an integer", "float_type": "a number", "bool_type": "true or false",
+             "string_type": "a string", "tuple_type": "a list", "date_type": "a date like 2026-03-04"}
+
+
+def _validate(path: Path, key: str, value: object, hint: object) -> object:
+    """One value against its field's type and range, strictly (no "3" for 3, no 1 for true)."""
+    if isinstance(value, list):  # TOML arrays are the dataclasses' tuples
+        value = tuple(value)
+    if hint is date and isinstance(value, str):
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            pass
+    try:
+        return TypeAdapter(hint).validate_python(value, strict=True)
+    except ValidationError as err:
+        first = err.errors()[0]
+        where = key + "".join(f"[{part}]" for part in first["loc"])
+        got = first["input"]
+        shown = repr(got) if len(repr(got)) <= 60 else repr(got)[:57] + "..."
+        if first["type"] in _EXPECTED:
+            raise ConfigError(f"{path}: key '{where}': expected {_EXPECTED[first['type']]}, "
+                              f"got {type(got).__name__} {shown}") from None
+        what = first["msg"].replace("Input should be", "must be").replace("String should have", "must have")
+        raise ConfigError(f"{path}: key '{where}': {what}, got {shown}") from None
 
 
 def _expect(path: Path, key: str, value: object, expected: type) -> None:
@@ -317,19 +400,37 @@ def _check_values(config: Config) -> None:
     bounds = [getattr(config.size_classes, n) for n in ("tiny", "small", "medium", "large")]
     if bounds != sorted(bounds):
         raise ConfigError(f"{config.path}: key 'size_classes': bounds must grow tiny < small < medium < large")
-    if config.storage.counters_keep_every not in ("week", "month") or config.storage.counters_daily_days < 0:
-        raise ConfigError(f"{config.path}: key 'storage.counters_keep_every' must be week or month, and "
-                          f"'storage.counters_daily_days' 0 or more")
+    if config.storage.counters_keep_every not in ("week", "month"):
+        raise ConfigError(f"{config.path}: key 'storage.counters_keep_every': expected week or month, "
+                          f"got {config.storage.counters_keep_every!r}")
     if config.mail.security not in ("plain", "starttls", "tls"):
         raise ConfigError(f"{config.path}: key 'mail.security': expected plain, starttls or tls, got {config.mail.security!r}")
     if config.mail.enabled and not config.mail.recipients:
         raise ConfigError(f"{config.path}: key 'mail.recipients': mail is enabled but no recipient is set")
-    try:
-        from .schedule import parse_cron  # the one parser of cron expressions
+    for i, address in enumerate((config.mail.sender, *config.mail.recipients)):
+        if "@" not in parseaddr(address)[1]:
+            key = "mail.sender" if i == 0 else f"mail.recipients[{i - 1}]"
+            raise ConfigError(f"{config.path}: key '{key}': expected a mail address like a@example.org, got {address!r}")
+    if config.mail.report_url and not re.match(r"https?://[^/\s]+", config.mail.report_url):
+        raise ConfigError(f"{config.path}: key 'mail.report_url': expected an http(s) URL like "
+                          f"https://example.org/reports, got {config.mail.report_url!r}")
+    if config.site.base_url and not re.match(r"https?://[^/\s]+", config.site.base_url):
+        raise ConfigError(f"{config.path}: key 'site.base_url': expected an http(s) URL like "
+                          f"https://example.org/lineupwatch/, got {config.site.base_url!r}")
+    if config.mail.domain and not re.fullmatch(r"[A-Za-z0-9.-]+", config.mail.domain):
+        raise ConfigError(f"{config.path}: key 'mail.domain': expected a domain like example.org, got {config.mail.domain!r}")
+    from .alerts.channels import check_webhook_urls  # apprise knows which URLs it can use
 
+    for i, problem in check_webhook_urls(config.webhooks.urls):
+        raise ConfigError(f"{config.path}: key 'webhooks.urls[{i}]': {problem}")
+    try:
+        ZoneInfo(config.schedule.timezone)
+    except (LookupError, ValueError):
+        raise ConfigError(f"{config.path}: key 'schedule.timezone': unknown time zone {config.schedule.timezone!r} "
+                          "(an IANA name like UTC or Europe/Berlin)") from None
+    from .schedule import parse_cron  # the one parser of cron expressions
+
+    try:
         parse_cron(config.schedule.run_cron, config.schedule.timezone)
-    except (ValueError, LookupError) as err:
-        raise ConfigError(f"{config.path}: key 'schedule.run_cron' / 'schedule.timezone': {err}") from None
-    for name in ("request_timeout_s", "poll_deadline_s"):
-        if getattr(config.hub, name) <= 0:
-            raise ConfigError(f"{config.path}: key 'hub.{name}': must be greater than 0")
+    except ValueError as err:
+        raise ConfigError(f"{config.path}: key 'schedule.run_cron': {err}") from None

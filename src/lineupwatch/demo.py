@@ -18,7 +18,10 @@ from pathlib import Path
 
 from . import jobs, reporting, store
 from .config import DEFAULT_CONFIG_PATH, Config, StorageSettings, load_config, parse_config
+from .analysis.ecosystem import first_week
 from .replay import ReplayHub
+from .stream_fixture import DEMO_SCALE, demo_stream
+from .stream_poll import StreamResult
 from .timeline import HubTimeline
 
 DEMO_START = date(2026, 1, 5)  # a Monday, eight weeks before the baseline: the job was already running
@@ -29,11 +32,26 @@ def demo_config(out_dir: Path) -> Config:
     """The shipped config when run from a checkout, else the defaults; files under out_dir."""
     base = load_config(DEFAULT_CONFIG_PATH) if DEFAULT_CONFIG_PATH.exists() else parse_config({}, Path("(defaults)"))
     storage = StorageSettings(database=str(out_dir / "lineupwatch.db"), reports_dir=str(out_dir / "reports"))
-    return dataclasses.replace(base, storage=storage, mail=dataclasses.replace(base.mail, enabled=False))
+    return dataclasses.replace(base, storage=storage, mail=dataclasses.replace(base.mail, enabled=False),
+                               hub=dataclasses.replace(base.hub, stream_rate_reserve=-1))  # loopback: no limit
 
 
 class DemoFailed(RuntimeError):
     """The demo could not poll its own loopback Hub: a broken install or an exhausted port range."""
+
+
+def stream_backfill(config: Config, endpoint: str, since: date, now: Callable[[], datetime]) -> StreamResult:
+    """The stream's history for the demo's reports, read once from the replay Hub."""
+    from .hub import PollError
+    from .stream_poll import run_backfill
+
+    db = store.open_db(config.database_path)
+    try:
+        return run_backfill(config, db, endpoint=endpoint, since=since, now=now)
+    except PollError as err:
+        raise DemoFailed(f"the demo's stream backfill from the bundled replay Hub failed: {err}") from None
+    finally:
+        db.close()
 
 
 @dataclass
@@ -52,15 +70,20 @@ def run_demo(out_dir: Path, until: date, echo: Callable[[str], None], start: dat
     if until < start:
         raise DemoFailed(f"the demo's timeline runs from {start} to {timeline.last_day.date()}: pick --as-of in that range")
     result = DemoResult()
-    with ReplayHub(timeline.state_at(_moment(start))) as hub:
-        echo(f"replay Hub at {hub.url}: the bundled Hub timeline, one poll a day from {start} to {until}")
+    since = first_week(config)
+    with ReplayHub(timeline.state_at(_moment(start)), stream=demo_stream(since, start)) as hub:
+        echo(f"replay Hub at {hub.url}: the bundled Hub timeline, one poll a day from {start} to {until}, and a "
+             f"SYNTHETIC Hub-wide stream of new repos at {DEMO_SCALE:g}x the real volume")
+        backfill = stream_backfill(config, hub.url, since, lambda: _moment(start))
+        echo(f"stream backfill: {backfill.repos} repos created from {since} to {start}, in {backfill.pages} pages")
         day = start
         while day <= until:
             moment = _moment(day)
             hub.set_models(timeline.state_at(moment))
+            hub.stream.until = day  # the stream lives along the timeline; each day's poll reads its new repos
             job = jobs.run_job(config, endpoint=hub.url, now=lambda moment=moment: moment)
-            if job.poll_error:
-                raise DemoFailed(f"the demo's poll of {day} failed: {job.poll_error}")
+            if job.poll_error or job.stream_error:
+                raise DemoFailed(f"the demo's poll of {day} failed: {job.poll_error or job.stream_error}")
             result.polls += 1
             result.reports += [paths["html"] for paths in job.reports]
             day += timedelta(days=1)

@@ -38,6 +38,7 @@ class Repo:
     created: date | None  # the Hub's createdAt (None when the Hub sent none)
     released: date  # the release date: first seen by a poll, or createdAt (released_from says which)
     released_from: str  # "seen" | "created"
+    first_seen: date  # the day of the first poll that listed it
     release_tag: str | None
     license: str | None
     gated: str
@@ -45,14 +46,39 @@ class Repo:
     downloads: int | None = None
     children_model_count: int | None = None
     removed: bool = False
+    undated: bool = False  # the Hub sent no createdAt: dated by the first poll that saw it
+    line_source: str = "name"  # which rule decided the line (lines.py)
+    library: str | None = None  # the Hub's library_name (gguf, mlx: a format copy whatever its name)
+
+
+@dataclass(frozen=True)
+class OrgState:
+    """One watched org over the polls that stored data: wholly failed polls are the monitor's
+    business (monitor_health), so they neither extend nor break an org's streak."""
+
+    org: str
+    failed_polls: int  # stored polls in a row, up to the latest, in which this org failed
+    failing_since: str | None  # started_at of the first poll of that streak
+    last_ok: str | None  # started_at of the org's last complete listing
+    reason: str | None  # the latest failure's reason
+
+    @property
+    def stale(self) -> bool:
+        return self.failed_polls > 0
 
 
 @dataclass(frozen=True)
 class Poll:
     id: int
     started_at: str
-    status: str
+    status: str  # ok | partial (some orgs failed, the others stored) | failed
     error: str | None
+    warnings: str | None = None  # JSON list of the poll's data-health notes
+
+    @property
+    def stored(self) -> bool:
+        """The poll stored data: every org, or the complete ones of a partial poll."""
+        return self.status in ("ok", "partial")
 
 
 @dataclass(frozen=True)
@@ -64,6 +90,7 @@ class Facts:
     # (poll date, {repo_id: (downloads, children_model_count)}) for the adoption trend
     trend: list[tuple[str, dict[str, tuple[int | None, int | None]]]] = field(default_factory=list)
     backfilled: bool = False
+    orgs: dict[str, OrgState] = field(default_factory=dict)
 
 
 def load_facts(db: Database, as_of: date, trend_family: str | None = None) -> Facts:
@@ -71,8 +98,8 @@ def load_facts(db: Database, as_of: date, trend_family: str | None = None) -> Fa
     state at up to TREND_POINTS polls, so it is read only when asked, for one family)."""
     day = as_of.isoformat()
     polls = [Poll(*row) for row in db.execute(
-        "SELECT id, started_at, status, error FROM polls WHERE substr(started_at, 1, 10) <= ? ORDER BY id", [day])]
-    ok_polls = [p for p in polls if p.status == "ok"]
+        "SELECT id, started_at, status, error, warnings FROM polls WHERE substr(started_at, 1, 10) <= ? ORDER BY id", [day])]
+    ok_polls = [p for p in polls if p.stored]
     last_poll = ok_polls[-1].id if ok_polls else None
     state = _state_at(db, last_poll)
     counters = CounterReader(db)
@@ -92,7 +119,7 @@ def load_facts(db: Database, as_of: date, trend_family: str | None = None) -> Fa
     events = db.execute_returning_dicts(
         "SELECT * FROM events WHERE substr(at, 1, 10) <= ? AND kind != 'added' ORDER BY id", [day])
     trend = _trend(db, counters, ok_polls, trend_family) if trend_family else []
-    return Facts(as_of, repos, polls, events, trend, backfilled=last_poll is None)
+    return Facts(as_of, repos, polls, events, trend, backfilled=last_poll is None, orgs=_org_states(db, day))
 
 
 def _repo(row: dict, observed: dict, removed: bool) -> Repo:
@@ -103,9 +130,11 @@ def _repo(row: dict, observed: dict, removed: bool) -> Repo:
         size_class=row["size_class"], created=_day(row["created_at"]),
         released=_day(row.get("released_at")) or _day(row["first_seen_at"]),
         released_from=row.get("released_from") or "created", release_tag=row.get("release_tag"),
+        first_seen=_day(row["first_seen_at"]),
         license=observed["license"], gated=observed["gated"] or "false",
         base_models=tuple(tuple(pair) for pair in json.loads(row["base_models"] or "[]")),
         downloads=observed["downloads"], children_model_count=observed["children_model_count"], removed=removed,
+        undated=not row["created_at"], line_source=row.get("line_source") or "name", library=row.get("library_name"),
     )
 
 
@@ -115,6 +144,23 @@ def _day(text: str | None) -> date | None:
         return date.fromisoformat(text[:10]) if text else None
     except ValueError:
         return None
+
+
+def _org_states(db: Database, day: str) -> dict[str, OrgState]:
+    """Each org's streak of failures over the polls that stored data, as of a day."""
+    if "poll_orgs" not in db.table_names():  # a database from before per-org polls
+        return {}
+    rows = db.execute(
+        "SELECT o.org, o.status, o.reason, p.started_at FROM poll_orgs AS o JOIN polls AS p ON p.id = o.poll_id "
+        "WHERE p.status IN ('ok', 'partial') AND substr(p.started_at, 1, 10) <= ? ORDER BY p.id", [day])
+    states: dict[str, OrgState] = {}
+    for org, status, reason, started in rows:
+        old = states.get(org) or OrgState(org, 0, None, None, None)
+        if status == "ok":
+            states[org] = OrgState(org, 0, None, started, None)
+        else:
+            states[org] = OrgState(org, old.failed_polls + 1, old.failing_since or started, old.last_ok, reason)
+    return states
 
 
 # Each repo's latest observation as of a poll: one index seek per repo on (repo_id, poll_id), so

@@ -5,7 +5,9 @@ huggingface_hub's own `http_backoff` (retries on 5xx and dropped connections) an
 `hf_raise_for_status` (typed errors), and adds what `HfApi.list_models` lacks for a scheduled job:
 a timeout on every request, an overall deadline for the poll, raw JSON (nothing the Hub returned
 is lost) and a rate-limit wait that never outlives the deadline. Any failure becomes one
-`PollError` naming the org and the endpoint; callers write nothing until an org is complete.
+`PollError` naming the org and the endpoint; callers write nothing of an org until it is
+complete. A failure that no other org can escape (the Hub unreachable, the token refused) says so
+(`hub_wide`), so the poll does not knock on every other org's door in vain.
 """
 
 from __future__ import annotations
@@ -36,8 +38,8 @@ PageCallback = Callable[[str, int, int], None]  # (org, page number, repos on th
 class PollError(Exception):
     """A poll that cannot complete; the message says what failed, where, and what to do."""
 
-    def __init__(self, org: str, endpoint: str, reason: str):
-        self.org, self.endpoint, self.reason = org, endpoint, reason
+    def __init__(self, org: str, endpoint: str, reason: str, hub_wide: bool = False):
+        self.org, self.endpoint, self.reason, self.hub_wide = org, endpoint, reason, hub_wide
         super().__init__(f"poll of org '{org}' at {endpoint} failed: {reason}")
 
 
@@ -56,7 +58,8 @@ class HubClient:
 
     def fetch_org(self, org: str, on_page: PageCallback | None = None) -> list[dict]:
         """Every repo of one org, newest first, de-duplicated by id (a repo created mid-poll
-        can shift the keyset and repeat an item)."""
+        can shift the keyset and repeat an item); empty when the Hub lists none (the caller
+        decides what an empty org means)."""
         url = f"{self.endpoint}/api/models"
         params: list[tuple[str, str]] = [("author", org), ("sort", "createdAt")]
         params += [("expand", prop) for prop in LISTING_EXPAND]
@@ -68,12 +71,12 @@ class HubClient:
             self.listing_requests += 1
             items = _json_page(response, org, self.endpoint, page)
             for item in items:
-                models.setdefault(item["id"], item)
+                key = next((item[k] for k in ("id", "modelId", "_id") if isinstance(item.get(k), str)), None)
+                if key is not None:  # an item with no id at all cannot be stored, and stops nothing
+                    models.setdefault(key, item)
             if on_page:
                 on_page(org, page, len(items))
             url = response.links.get("next", {}).get("url")
-        if not models:
-            raise PollError(org, self.endpoint, f"the Hub lists no repos for this org: check the org name at {self.endpoint}/{org}")
         return list(models.values())
 
     def children_count(self, repo_id: str) -> int | None:
@@ -103,7 +106,7 @@ class HubClient:
                 hf_raise_for_status(response)
                 return response
             except (HfHubHTTPError, httpx2.HTTPError) as err:
-                raise PollError(org, self.endpoint, f"{what}: {_describe(err)}") from err
+                raise PollError(org, self.endpoint, f"{what}: {_describe(err)}", _hub_wide(err)) from err
 
     def _wait_out_rate_limit(self, org: str, response: httpx2.Response) -> None:
         wait = _retry_after(response)
@@ -134,7 +137,7 @@ def _json_page(response: httpx2.Response, org: str, endpoint: str, page: int) ->
         items = response.json()
     except (json.JSONDecodeError, UnicodeDecodeError, ValueError):
         raise PollError(org, endpoint, f"page {page} is not JSON (malformed response from the Hub or a proxy)") from None
-    if not isinstance(items, list) or not all(isinstance(i, dict) and isinstance(i.get("id"), str) for i in items):
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
         raise PollError(org, endpoint, f"page {page} is not a list of models")
     return items
 
@@ -147,6 +150,13 @@ def _retry_after(response: httpx2.Response) -> float:
         return float(response.headers.get("Retry-After", "1"))
     except ValueError:
         return 1.0
+
+
+def _hub_wide(err: Exception) -> bool:
+    """No connection, or a refused token: every other org would fail the same way."""
+    if isinstance(err, HfHubHTTPError) and err.response is not None:
+        return err.response.status_code == 401
+    return isinstance(err, httpx2.ConnectError)
 
 
 def _describe(err: Exception) -> str:

@@ -17,6 +17,7 @@ from .config import Config
 from .hub import PageCallback, PollError
 from .lock import run_lock
 from .poll import PollResult, run_poll
+from .stream_poll import StreamResult, poll_stream
 
 
 @dataclass
@@ -25,10 +26,12 @@ class JobResult:
     poll_error: str | None = None
     reports: list[dict[str, Path]] = field(default_factory=list)
     alerts: AlertRun | None = None
+    stream: StreamResult | None = None
+    stream_error: str | None = None
 
     @property
     def ok(self) -> bool:
-        return self.poll_error is None and (self.alerts is None or self.alerts.ok)
+        return self.poll_error is None and self.stream_error is None and (self.alerts is None or self.alerts.ok)
 
 
 def run_job(config: Config, *, endpoint: str, now: Callable[[], datetime], as_of: date | None = None,
@@ -41,8 +44,11 @@ def run_job(config: Config, *, endpoint: str, now: Callable[[], datetime], as_of
         try:
             try:
                 result.poll = run_poll(config, db, endpoint=endpoint, now=now, on_page=on_page)
+                if result.poll.failures:  # stored the healthy orgs; the run still exits non-zero
+                    result.poll_error = "; ".join(result.poll.failures)
             except PollError as err:
                 result.poll_error = str(err)
+            result.stream, result.stream_error = poll_stream(config, db, endpoint, now)  # isolated from the orgs
             today = as_of or now().date()
             due = as_of or reporting.due_week_end(config.reports_path, today)
             if due is not None and store.ok_poll_ids(db):  # no report on an empty database

@@ -24,8 +24,15 @@ Rules, and why:
 - Line: name keywords first (SAE, WebWorld/AgentWorld, PRM/RM/Reward, Guard/shield, Embedding,
   Reranker, TTS, ASR/ForcedAligner/speech, Audio/Voxtral, Omni/multimodal, OCR/docling, Image,
   Math/Prover, Coder/Code/Devstral/Codestral/codegemma, VL/VLM/vision/Pixtral/Drive/QVQ/"4.5V"),
-  then the pipeline tag (embedding, reranker, asr, tts, image), else "lm". Qwen3.5 and later are
-  natively multimodal with no VL in their names and stay "lm": image-text-to-text is not a line.
+  then the Hub's task list (lines.py: pipeline tag, task tags, library, else "lm"); the record
+  says which rule decided (`line_source`). Qwen3.5 and later are natively multimodal with no VL
+  in their names and stay "lm": image-text-to-text is text out, an LM.
+- Odd payloads never stop a poll: a missing field is None (a repo without `createdAt` is stored
+  undated), `id` falls back to `modelId`, and every field is type-checked before use.
+- Format copies are known by name, by `base_model:quantized:` tag, and by format: a GGUF or MLX
+  repo (library or tag) is a copy even when its name does not say so. An original shipped packed
+  (FP8, compressed-tensors, integer-packed safetensors) whose counted total is far below its
+  name's size takes the name's size, source "name-packed".
 - Variant: the name's variant words ("instruct", "chat", "base", "thinking", "it" -> instruct,
   "pt" -> base ...), or "main" for the unsuffixed checkpoint (the base model in older lines, the
   post-trained one since Qwen3), plus "+<quant>" for copies: "chat+int4".
@@ -40,11 +47,14 @@ from functools import lru_cache
 
 from .config import Config, Family
 from .known_facts import known_fact
+from .lines import line_from_hub
+from .payload import PACKED_FRACTION, format_copy, packed, repo_id_of, tags_of, timestamp
 
 LINE_LABELS: dict[str, str] = {
     "lm": "LM", "coder": "Coder", "vl": "VL", "omni": "Omni", "math": "Math", "embedding": "Embedding",
     "reranker": "Reranker", "guard": "Guard", "audio": "Audio", "asr": "ASR", "tts": "TTS", "image": "Image",
     "reward": "Reward", "interpretability": "Interpretability", "world-model": "World model", "ocr": "OCR",
+    "nlp": "NLP", "vision": "Vision", "video": "Video", "3d": "3D", "tabular": "Tabular", "robotics": "Robotics",
     "other": "Other",
 }
 
@@ -70,6 +80,7 @@ class RepoRecord:
     family: str
     generation: str | None
     line: str
+    line_source: str  # which rule decided the line: name | pipeline | tags | library | default
     variant: str
     quant: str | None
     quantized: bool
@@ -81,7 +92,7 @@ class RepoRecord:
     params_active_source: str
     nominal_total_b: float | None
     size_class: str | None
-    created_at: str
+    created_at: str | None  # None when the Hub sent no createdAt: dated by the poll that saw it
     last_modified: str | None
     sha: str | None
     license: str | None
@@ -106,7 +117,7 @@ _EXPERTS_RE = re.compile(r"\d+e", re.IGNORECASE)  # 16E (Llama 4)
 _DATE_RE = re.compile(r"\d{4}")  # -2507, -0414: dates and versions, never sizes
 _YYMM_SUFFIX_RE = re.compile(r"-\d{2}(?:0[1-9]|1[0-2])$")  # a date caught by a generation pattern
 _PRODUCT_RE = re.compile(r"[A-Za-z][A-Za-z0-9.]*")
-_DECIMALS_RE = re.compile(r"\.\d+")  # a version cut short by its pattern
+_DECIMALS_RE = re.compile(r"[._]\d+(?![\d.bmtBMT])")  # a version cut short by its pattern: "3" + ".1", "1" + "_5"
 _UNITS = {"b": 1.0, "m": 0.001, "t": 1000.0}
 _VARIANT_WORDS = {"base": "base", "pt": "base", "instruct": "instruct", "it": "instruct", "chat": "chat",
                   "thinking": "thinking", "think": "thinking", "reasoning": "reasoning", "preview": "preview"}
@@ -135,8 +146,6 @@ _LINE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple((line, re.compile(p
     ("coder", r"(?i)(?<![a-z])coder?(?![a-z])|codeqwen|codegemma|devstral|codestral|(?<![a-z])dev(?![a-z])"),
     ("vl", r"VL|(?i:vision|pixtral|molmo|janus|qvq|(?<![a-z])drive(?![a-z]))|\dV(?![a-z])"),
 ))
-_PIPELINE_LINES = {"feature-extraction": "embedding", "sentence-similarity": "embedding", "text-ranking": "reranker",
-                   "automatic-speech-recognition": "asr", "text-to-speech": "tts", "text-to-image": "image"}
 _GATED = {False: "false", True: "auto", "auto": "auto", "manual": "manual"}
 
 
@@ -186,8 +195,8 @@ def _generation(name: str, tokens: list[str], family: Family) -> tuple[str | Non
         start, end = match.span("generation")
         pos = match.start() + 1
         text = match.group("generation").rstrip("-")
-        if text[-1:].isdigit() and (decimals := _DECIMALS_RE.match(name, end)):  # "Olmo-3" + ".1"
-            text, end = text + decimals.group(0), decimals.end()
+        if text[-1:].isdigit() and (decimals := _DECIMALS_RE.match(name, end)):  # "Olmo-3" + ".1", "phi-1" + "_5"
+            text, end = text + "." + decimals.group(0)[1:], decimals.end()
         if start < 0 or not text or not _at_word(name, start, end):
             continue
         text = _YYMM_SUFFIX_RE.sub("", text)
@@ -310,7 +319,7 @@ def _release_tag(tokens: list[str], generation: str | None, family: Family, size
     if dates := [t for t in tokens if _DATE_RE.fullmatch(t)]:
         return dates[0]
     skip = {family.name.casefold(), *(part.casefold() for part in re.split(r"[-_ ]", generation or "") if part)}
-    words = [t for i, t in enumerate(tokens) if t and i not in size_span and t.casefold() not in skip
+    words = [t for i, t in enumerate(tokens) if t and i not in size_span and t.casefold().replace("_", ".") not in skip
              and t.casefold() not in _PLAIN_VARIANTS and t.casefold() not in _TIERS and t.casefold() != "moe"]
     return "-".join(words) or None
 
@@ -341,6 +350,9 @@ class _Pending:
     quantized: bool
     counted_b: float | None
     counted_source: str
+    line: str
+    line_source: str
+    packed: bool  # the counted total may be packed weights (FP8, compressed-tensors, integer dtypes)
 
 
 @dataclass(frozen=True)
@@ -363,11 +375,22 @@ def normalize_repos(models: Iterable[dict], config: Config) -> list[RepoRecord]:
         item = _pending(model, config)
         if item is not None:
             pending[item.repo_id] = item
+    _transformers_originals(pending)
     resolver = _Resolver(pending)
     for repo_id in sorted(r for r, item in pending.items() if not item.quantized):
         resolver.resolve(repo_id)
     resolver.index_originals()
     return [_record(pending[r], resolver.resolve(r), config) for r in sorted(pending)]
+
+
+def _transformers_originals(pending: dict[str, _Pending]) -> None:
+    """A '-hf' repo is a re-packaging when its original is there too (Qwen3-ASR-0.6B-hf beside
+    Qwen3-ASR-0.6B); alone, it is the transformers-format original (meta-llama/Llama-2-7b-hf)."""
+    ids = {repo_id.casefold() for repo_id in pending}
+    for item in pending.values():
+        if (item.quantized and item.parse.parsed.quant == "hf" and not any(rel == "quantized" for rel, _ in item.base_models)
+                and item.repo_id[:-3].casefold() not in ids):
+            item.quantized = False
 
 
 class _Resolver:
@@ -436,7 +459,7 @@ class _Resolver:
 
 
 def _entry_key(generation: str | None, item: _Pending, label: str | None) -> str | None:
-    return f"{generation} · {LINE_LABELS[_record_line(item)]} · {label}" if generation and label else None
+    return f"{generation} · {LINE_LABELS[item.line]} · {label}" if generation and label else None
 
 
 def _tier_only(label: str | None) -> bool:
@@ -470,7 +493,10 @@ def _params(item: _Pending, gen: str | None, label: str | None, key: str | None,
         return _Resolved(gen, label, key, base.total_b, "base" if base.total_b is not None else "unknown",
                          base.active_b, "base" if base.active_b is not None else "unknown",
                          parsed.total_b if parsed.total_b is not None else base.nominal_b)
-    if not item.quantized and item.counted_b is not None:
+    if (not item.quantized and item.packed and item.counted_b is not None and parsed.total_b is not None
+            and item.counted_b < PACKED_FRACTION * parsed.total_b):
+        total, source = parsed.total_b, "name-packed"
+    elif not item.quantized and item.counted_b is not None:
         total, source = item.counted_b, item.counted_source
     elif parsed.total_b is not None:
         total, source = parsed.total_b, "name"
@@ -492,30 +518,37 @@ def _approx_label(total_b: float) -> str:
 
 
 def _pending(model: dict, config: Config) -> _Pending | None:
-    repo_id = model.get("id") if isinstance(model, dict) else None
-    if not isinstance(repo_id, str) or "/" not in repo_id:
+    repo_id = repo_id_of(model)
+    if repo_id is None:
         return None
     family = family_of(repo_id, config)
     if family is None:
         return None
     parse = _parse(repo_id.partition("/")[2], family)
     base_models = _base_models(model)
-    quantized = parse.parsed.quant is not None or any(rel == "quantized" for rel, _ in base_models)
+    tags = {t.lower() for t in tags_of(model)}
+    library = _text(model.get("library_name"))
     counted, source = None, "unknown"
     for field, name in (("safetensors", "safetensors"), ("gguf", "gguf")):
         total = (model.get(field) or {}).get("total") if isinstance(model.get(field), dict) else None
         if isinstance(total, (int, float)) and not isinstance(total, bool) and total > 0:
             counted, source = round(total / 1e9, 6), name
             break
-    return _Pending(model, repo_id, family, parse, base_models, quantized, counted, source)
+    quantized = (parse.parsed.quant is not None or format_copy(library, tags, source)
+                 or any(rel == "quantized" for rel, _ in base_models))
+    line, line_source = parse.parsed.line, "name"
+    if line == "lm":
+        line, line_source = line_from_hub(model.get("pipeline_tag"), tags_of(model), library)
+    return _Pending(model, repo_id, family, parse, base_models, quantized, counted, source, line, line_source,
+                    packed(model, tags))
 
 
 def _base_models(model: dict) -> tuple[tuple[str, str], ...]:
     """(relation, parent) from 'base_model:<relation>:<parent>' tags; the card's base_model only
     when no tag gives a relation."""
     pairs = []
-    for tag in model.get("tags") or []:
-        parts = tag.split(":", 2) if isinstance(tag, str) else []
+    for tag in tags_of(model):
+        parts = tag.split(":", 2)
         if len(parts) == 3 and parts[0] == "base_model" and parts[1] and parts[2]:
             pairs.append((parts[1], parts[2]))
     if not pairs:
@@ -523,13 +556,6 @@ def _base_models(model: dict) -> tuple[tuple[str, str], ...]:
         parents = [card] if isinstance(card, str) else card if isinstance(card, list) else []
         pairs = [("card", p) for p in parents if isinstance(p, str) and p]
     return tuple(dict.fromkeys(pairs))
-
-
-def _record_line(item: _Pending) -> str:
-    line = item.parse.parsed.line
-    if line == "lm":
-        return _PIPELINE_LINES.get(item.model.get("pipeline_tag") or "", "lm")
-    return line
 
 
 def _license(model: dict) -> str | None:
@@ -541,7 +567,7 @@ def _license(model: dict) -> str | None:
         return card["license_name"]
     if isinstance(licence, str) and licence:
         return licence
-    tags = [t for t in model.get("tags") or [] if isinstance(t, str) and t.startswith("license:")]
+    tags = [t for t in tags_of(model) if t.startswith("license:")]
     return tags[0].partition(":")[2] if tags else None
 
 
@@ -559,12 +585,13 @@ def _record(item: _Pending, state: _Resolved, config: Config) -> RepoRecord:
     nominal = state.nominal_b
     return RepoRecord(
         repo_id=item.repo_id, org=item.repo_id.partition("/")[0], name=item.repo_id.partition("/")[2],
-        family=item.family.name, generation=state.generation, line=_record_line(item), variant=parsed.variant,
+        family=item.family.name, generation=state.generation, line=item.line, line_source=item.line_source,
+        variant=parsed.variant,
         quant=parsed.quant, quantized=item.quantized, size_label=state.size_label, entry_key=state.entry_key,
         params_total_b=state.total_b, params_total_source=state.total_source, params_active_b=state.active_b,
         params_active_source=state.active_source, nominal_total_b=nominal,
         size_class=config.size_classes.classify(nominal if nominal is not None else state.total_b),
-        created_at=_text(model.get("createdAt")) or "", last_modified=_text(model.get("lastModified")),
+        created_at=timestamp(model.get("createdAt")), last_modified=_text(model.get("lastModified")),
         sha=_text(model.get("sha")), license=_license(model),
         gated=_GATED.get(gated, str(gated).lower()) if isinstance(gated, (bool, str)) else "false",
         pipeline_tag=_text(model.get("pipeline_tag")), library_name=_text(model.get("library_name")),
@@ -572,3 +599,16 @@ def _record(item: _Pending, state: _Resolved, config: Config) -> RepoRecord:
         downloads_all_time=_count(model.get("downloadsAllTime")), likes=_count(model.get("likes")),
         release_tag=item.parse.release_tag,
     )
+
+
+def lineage(model: dict) -> tuple[tuple[str, str], ...]:
+    """(relation, parent) pairs of any Hub repo, watched or not: the rule above, for the Hub-wide stream."""
+    return _base_models(model)
+
+
+def name_params_b(name: str) -> float | None:
+    """Total parameters (billions) a repo name states, format suffixes ignored: the name rule for
+    repos of no watched family (the Hub-wide stream)."""
+    quant = _QUANT_RE.search(name)
+    size = _size((name[:quant.start()] if quant else name).split("-"))
+    return size[2] if size else None

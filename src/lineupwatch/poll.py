@@ -1,7 +1,11 @@
-"""One poll: fetch every watched org, then normalize and store it in one transaction.
+"""One poll: fetch every watched org, then normalize and store the complete ones in one transaction.
 
-Nothing is written until every org's listing is in hand; a failure writes one failed poll row
-and nothing else. `rebuild` replays the raw archive through the same derive step.
+Each org is its own unit: an org whose listing fails, or that lists nothing, is recorded as
+failed for this poll with its reason (`poll_orgs`), and the other orgs are stored. A failed org's
+repos keep their last state and none of them is marked removed. The poll's status is "ok" (every
+org stored), "partial" (some stored, some failed: the poll still counts as one that stored data)
+or "failed" (none stored: one poll row and its org rows, nothing else). `rebuild` replays the raw
+archive through the same derive step.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from huggingface_hub.utils import HFValidationError, validate_repo_id
 from sqlite_utils import Database
 
 from . import store
@@ -31,6 +36,20 @@ class PollResult:
     info_requests: int
     events: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)  # one line per failed org, with what to do
+
+    @property
+    def status(self) -> str:
+        return "partial" if self.failures else "ok"
+
+
+class PollFailed(PollError):
+    """Every org failed: nothing was stored but the poll's rows; the message names each org."""
+
+    def __init__(self, endpoint: str, failed: dict[str, str], failures: list[str]):
+        Exception.__init__(self, "\n".join(failures))
+        self.org, self.endpoint, self.reason, self.hub_wide = ", ".join(failed), endpoint, "; ".join(failed.values()), False
+        self.failures = failures
 
 
 def watched_orgs(config: Config) -> list[str]:
@@ -47,32 +66,83 @@ def run_poll(config: Config, db: Database, *, endpoint: str, now: Clock,
                        base_wait_s=config.hub.retry_wait_s,
                        deadline=time.monotonic() + config.hub.poll_deadline_s)
     orgs = watched_orgs(config)
-    listings: dict[str, list[dict]] = {}
-    pages: dict[str, int] = {}
-    try:
-        for org in orgs:
-            before = client.listing_requests
-            listings[org] = client.fetch_org(org, on_page)
-            pages[org] = client.listing_requests - before
-    except PollError as err:
-        store.record_failed_poll(db, {"started_at": started, "finished_at": _iso(now()), "endpoint": endpoint,
-                                      "orgs": json.dumps(orgs), "listing_requests": client.listing_requests,
-                                      "info_requests": client.info_requests, "error": str(err)})
-        raise
-    records = normalize_repos([m for org in orgs for m in listings[org]], config)
+    listings, pages, failed = _fetch_orgs(client, db, orgs, on_page)
+    failures = [failure_line(org, endpoint, reason, config) for org, reason in failed.items()]
+    outcomes = [{"org": org, "status": "ok", "reason": None, "repo_count": len(listings[org])} if org in listings
+                else {"org": org, "status": "failed", "reason": failed[org], "repo_count": None} for org in orgs]
+    poll_row = {"started_at": started, "endpoint": endpoint, "orgs": json.dumps(orgs)}
+    if not listings:
+        with db.atomic():
+            poll_id = store.record_failed_poll(db, {**poll_row, "finished_at": _iso(now()), "error": "; ".join(failures),
+                                                    "listing_requests": client.listing_requests,
+                                                    "info_requests": client.info_requests})
+            store.save_poll_orgs(db, poll_id, outcomes)
+        raise PollFailed(endpoint, failed, failures)
+    complete = [org for org in orgs if org in listings]
+    records = normalize_repos([m for org in complete for m in listings[org]], config)
     children, warnings = _fetch_children(client, db, records, config, now())
     with db.atomic():
         poll_id = store.insert_poll(db, {
-            "started_at": started, "finished_at": _iso(now()), "status": "ok", "endpoint": endpoint,
-            "orgs": json.dumps(orgs), "repo_count": len(records), "listing_requests": client.listing_requests,
-            "info_requests": client.info_requests, "error": None, "warnings": json.dumps(warnings) if warnings else None,
+            **poll_row, "finished_at": _iso(now()), "status": "partial" if failed else "ok",
+            "repo_count": len(records), "listing_requests": client.listing_requests,
+            "info_requests": client.info_requests, "error": "; ".join(failures) or None,
+            "warnings": json.dumps(warnings) if warnings else None,
         })
-        for org in orgs:
+        for org in complete:
             store.archive_listing(db, poll_id, org, listings[org], pages[org])
+        store.save_poll_orgs(db, poll_id, outcomes)
         store.archive_children(db, poll_id, children, started)
-        store.save_poll_records(db, poll_id, started, records, children, orgs)
+        store.save_poll_records(db, poll_id, started, records, children, complete)
     events = dict(db.execute("SELECT kind, COUNT(*) FROM events WHERE poll_id = ? GROUP BY kind", [poll_id]).fetchall())
-    return PollResult(poll_id, len(records), client.listing_requests, client.info_requests, events, warnings)
+    return PollResult(poll_id, len(records), client.listing_requests, client.info_requests, events, warnings, failures)
+
+
+def _fetch_orgs(client: HubClient, db: Database, orgs: list[str], on_page: PageCallback | None
+                ) -> tuple[dict[str, list[dict]], dict[str, int], dict[str, str]]:
+    """(listings, pages, failure reasons) by org. After a Hub-wide failure (no connection, token
+    refused) the remaining orgs are not asked: they would fail the same way."""
+    listings: dict[str, list[dict]] = {}
+    pages: dict[str, int] = {}
+    failed: dict[str, str] = {}
+    hub_down: str | None = None
+    for org in orgs:
+        if hub_down:
+            failed[org] = f"not polled: {hub_down}"
+            continue
+        before = client.listing_requests
+        try:
+            models = client.fetch_org(org, on_page)
+        except PollError as err:
+            failed[org] = err.reason
+            if err.hub_wide:
+                hub_down = err.reason
+            continue
+        if not models:
+            failed[org] = _empty_reason(db, org, client.endpoint)
+            continue
+        listings[org], pages[org] = models, client.listing_requests - before
+    return listings, pages, failed
+
+
+def _empty_reason(db: Database, org: str, endpoint: str) -> str:
+    last = store.last_ok_listing(db, org)
+    if last is None:
+        return f"the Hub lists no repos for this org (never listed any here): check {endpoint}/{org}"
+    return (f"the Hub lists no repos for this org though it listed {last['repo_count']} at the poll of "
+            f"{last['started_at'][:10]}: renamed, emptied or gone? check {endpoint}/{org}")
+
+
+def failure_line(org: str, endpoint: str, reason: str, config: Config) -> str:
+    """One failed org, and what to do about it."""
+    families = [f.name for f in config.watched if org in f.orgs]
+    where = " or ".join(f"families.{name}.orgs" for name in families) or "the families' orgs"
+    if "lists no repos" in reason or "HTTP 404" in reason:
+        hint = f"org renamed? set {where} in {config.path}"
+    elif reason.startswith("not polled"):
+        hint = "fix the cause above and poll again"
+    else:
+        hint = "it is retried at the next poll; until then its repos keep their last state"
+    return f"poll of org '{org}' at {endpoint} failed: {reason} ({hint})"
 
 
 def rebuild(config: Config, db: Database) -> int:
@@ -104,7 +174,7 @@ def children_due(records: list[RepoRecord], fetched_at: dict[str, str | None], c
     for record in records:
         if record.entry_key and record.line in counted and not record.quantized:
             best = primary.get(record.entry_key)
-            if best is None or (record.created_at, record.name) < (best.created_at, best.name):
+            if best is None or (record.created_at or "", record.name) < (best.created_at or "", best.name):
                 primary[record.entry_key] = record
     cutoff = _iso(now - timedelta(days=config.hub.children_refresh_days))
     due = [r.repo_id for r in primary.values() if (fetched_at.get(r.repo_id) or "") <= cutoff]
@@ -117,12 +187,26 @@ def _fetch_children(client: HubClient, db: Database, records: list[RepoRecord], 
     """Child counts are an adoption signal, not the snapshot: a failure stops them, not the poll."""
     fetched_at = {row[0]: row[1] for row in db.execute("SELECT repo_id, children_fetched_at FROM repos")}
     counts: dict[str, int | None] = {}
-    for repo_id in children_due(records, fetched_at, config, now):
+    due = children_due(records, fetched_at, config, now)
+    refused = [repo_id for repo_id in due if not _client_accepts(repo_id)]
+    notes = [f"child counts skipped for {len(refused)} repo id(s) the Hub client refuses: "
+             + ", ".join(repr(repo_id) for repo_id in refused[:5])] if refused else []
+    for repo_id in (r for r in due if r not in refused):
         try:
             counts[repo_id] = client.children_count(repo_id)
         except PollError as err:
-            return counts, [f"child counts stopped after {len(counts)} repos: {err}"]
-    return counts, []
+            return counts, notes + [f"child counts stopped after {len(counts)} repos: {err}"]
+    return counts, notes
+
+
+def _client_accepts(repo_id: str) -> bool:
+    """huggingface_hub refuses some ids the listing returns (control characters, odd punctuation):
+    a per-repo request for one would fail before it is sent, so it is skipped, never retried."""
+    try:
+        validate_repo_id(repo_id)
+    except HFValidationError:
+        return False
+    return True
 
 
 def _iso(moment: datetime) -> str:

@@ -155,6 +155,30 @@ def load_listings(db: Database, poll_id: int, cache: DocCache | None = None) -> 
     return listings
 
 
+def counter_series(db: Database, key: str, until_day: str) -> dict[str, tuple[list[str], list[int]]]:
+    """{repo_id: (poll days, values)} of one counter (a Hub key) from every poll whose counters are
+    kept, up to a day: a point where the value changed (or first appeared), the last of a day winning."""
+    repo_of = dict(db.execute("SELECT id, repo_id FROM raw_docs").fetchall())
+    series: dict[str, tuple[list[str], list[int]]] = {}
+    rows = db.execute("SELECT substr(p.started_at, 1, 10), l.docs, l.counters FROM raw_listings AS l "
+                      "JOIN polls AS p ON p.id = l.poll_id WHERE l.counters IS NOT NULL "
+                      "AND substr(p.started_at, 1, 10) <= ? ORDER BY l.poll_id, l.org", [until_day])
+    for day, docs, counters in rows:
+        column = json.loads(zlib.decompress(counters))["columns"].get(key) or ()
+        for doc_id, value in zip(decode_ints(docs), column):
+            if (value := _count(value)) is None:
+                continue
+            days, values = series.setdefault(repo_of[doc_id], ([], []))
+            if values and values[-1] == value:
+                continue
+            if days and days[-1] == day:
+                values[-1] = value
+            else:
+                days.append(day)
+                values.append(value)
+    return series
+
+
 class CounterReader:
     """A repo's counters as of a poll, from the counter columns of the listings.
 

@@ -23,6 +23,7 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Protocol
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 LISTING_EXPAND = (
@@ -92,6 +93,12 @@ class RequestRecord:
         return _multi(self.params)
 
 
+class StreamSource(Protocol):
+    """Repos generated on demand (stream_fixture.SyntheticStream): newest first, before a key."""
+
+    def before(self, key: tuple | None, limit: int) -> list[tuple[tuple, dict]]: ...
+
+
 class _State:
     """One Hub state, with listings sorted once per (author, sort) so that a page is a bisect."""
 
@@ -128,8 +135,9 @@ class ReplayHub:
 
     def __init__(self, models: list[dict], *, page_size: int = 1000, latency_s: float = 0.0,
                  faults: list[Fault] | None = None, host: str = "127.0.0.1", port: int = 0,
-                 token: str | None = None) -> None:
+                 token: str | None = None, stream: StreamSource | None = None) -> None:
         self.page_size = page_size
+        self.stream = stream  # extra Hub-wide new repos (stream_fixture), merged into author-less listings
         self.token = token  # when set, a request carrying another bearer token gets 401, as on the Hub
         self.latency_s = latency_s
         self.faults: list[Fault] = list(faults or [])
@@ -234,6 +242,8 @@ class ReplayHub:
             return 400, {"error": "Invalid cursor"}, {}
         search = (_first(args, "search") or "").lower()
         filters = args.get("filter", [])
+        if self.stream is not None and sort == "createdAt" and not (_first(args, "author") or search or filters):
+            return self._stream_listing(params, base_url, keys[:end], models[:end], cursor, page, limit, expand)
         items, position = [], end
         while position > 0 and len(items) < limit:  # walk the ascending list backwards: descending order
             position -= 1
@@ -243,6 +253,20 @@ class ReplayHub:
         headers = {}
         if position > 0:
             query = [(k, v) for k, v in params if k != "cursor"] + [("cursor", _encode_cursor(keys[position], page + 1))]
+            headers["Link"] = f'<{base_url}/api/models?{urlencode(query)}>; rel="next"'
+        return 200, items, headers
+
+    def _stream_listing(self, params: list[tuple[str, str]], base_url: str, keys: list[tuple], models: list[dict],
+                        cursor: tuple | None, page: int, limit: int,
+                        expand: list[str]) -> tuple[int, object, dict[str, str]]:
+        """The Hub-wide listing by createdAt: the state's repos merged with the stream's, newest first."""
+        generated = self.stream.before(cursor, limit + 1)
+        mine = [(keys[i], models[i]) for i in range(len(keys) - 1, max(len(keys) - limit - 2, -1), -1)]
+        merged = sorted(mine + generated, key=lambda pair: pair[0], reverse=True)
+        items = [_project(model, expand or DEFAULT_FIELDS) for _, model in merged[:limit]]
+        headers = {}
+        if len(merged) > limit:
+            query = [(k, v) for k, v in params if k != "cursor"] + [("cursor", _encode_cursor(merged[limit - 1][0], page + 1))]
             headers["Link"] = f'<{base_url}/api/models?{urlencode(query)}>; rel="next"'
         return 200, items, headers
 

@@ -9,14 +9,25 @@ from sqlite_utils import Database
 
 from .analysis.weekly import build_report, iso_week
 from .config import Config
+from .ecosystem import ecosystem_of
 from .facts import load_facts
-from .report.render import write_report
+from .report.render import write_forum, write_report
+
+
+def weekly_report(config: Config, db: Database, as_of: date) -> dict:
+    """The report dict of the ISO week of `as_of`, computed from what the database knew that day."""
+    facts = load_facts(db, as_of, trend_family=config.watch[0])
+    return build_report(facts, config, alerts_of_week(db, as_of), ecosystem_of(db, config, facts))
 
 
 def write_weekly_report(config: Config, db: Database, as_of: date, out_dir: Path) -> dict[str, Path]:
-    """The report of the ISO week of `as_of`, computed from what the database knew that day."""
-    report = build_report(load_facts(db, as_of, trend_family=config.watch[0]), config, alerts_of_week(db, as_of))
-    return write_report(report, out_dir)
+    """The report files of the ISO week of `as_of`, links under site.base_url when it is set."""
+    return write_report(weekly_report(config, db, as_of), out_dir, config.site.base_url)
+
+
+def write_forum_post(config: Config, db: Database, as_of: date, out_dir: Path) -> dict[str, Path]:
+    """`<week>.forum.md` for Reddit, Discourse and GitHub; needs site.base_url for its image URLs."""
+    return write_forum(weekly_report(config, db, as_of), out_dir, config.site.base_url)
 
 
 def alerts_of_week(db: Database, as_of: date) -> list[dict]:

@@ -32,7 +32,7 @@ from pathlib import Path
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from . import raw_archive
+from . import datasette_shape, raw_archive
 from .normalize import RepoRecord
 
 MIGRATIONS = Migrations("lineupwatch")
@@ -114,6 +114,51 @@ def m003_release_dates(db: Database) -> None:
 
 
 @MIGRATIONS()
+def m010_poll_orgs(db: Database) -> None:
+    """Each org of each poll on its own: ok, or failed with its reason (issue 10). A poll whose
+    orgs partly failed has status "partial" and stored the orgs that were complete."""
+    db["poll_orgs"].create({"poll_id": int, "org": str, "status": str, "reason": str, "repo_count": int},
+                           pk=("poll_id", "org"), foreign_keys=[("poll_id", "polls", "id")])
+    db["poll_orgs"].create_index(["org", "poll_id"])
+
+
+@MIGRATIONS()
+def m010_repos_line_source(db: Database) -> None:
+    """Which rule decided a repo's line (lines.py)."""
+    db["repos"].add_column("line_source", str)
+
+
+@MIGRATIONS()
+def m040_deliveries(db: Database) -> None:
+    """Exactly once per channel: one row per (notification, channel), marked sent when that channel
+    took it, so a channel that is down keeps its notices pending without holding up the others."""
+    db["deliveries"].create({
+        "notification_id": int, "channel": str, "sent_at": str, "message_id": str, "attempts": int,
+        "last_error": str,
+    }, pk=("notification_id", "channel"), foreign_keys=[("notification_id", "notifications", "id")])
+    db["deliveries"].create_index(["channel", "sent_at"])
+
+
+@MIGRATIONS()
+def m030_stream(db: Database) -> None:
+    """The Hub-wide stream of new repos (stream_store.py): runs, raw pages, one compact row per repo."""
+    db["stream_runs"].create({
+        "id": int, "kind": str, "started_at": str, "finished_at": str, "status": str, "endpoint": str,
+        "since": str, "cutoff": str, "newest_created": str, "pages": int, "repos": int, "new": int,
+        "updated": int, "skipped": int, "requests": int, "cursor": str, "error": str,
+    }, pk="id")
+    db["stream_raw"].create({"run_id": int, "page": int, "repo_count": int, "body": bytes},
+                            pk=("run_id", "page"), foreign_keys=[("run_id", "stream_runs", "id")])
+    db["stream_repos"].create({
+        "repo_id": str, "author": str, "created_at": str, "released": str, "first_run": int,
+        "pipeline_tag": str, "library_name": str, "params_b": float, "params_source": str,
+        "relation": str, "parent": str, "more_bases": str, "downloads": int, "downloads_all_time": int,
+    }, pk="repo_id")
+    # Covering the weekly counts (analysis/ecosystem.py), so a year of the Hub is counted from the index alone.
+    db["stream_repos"].create_index(["released", "relation", "parent"])
+
+
+@MIGRATIONS()
 def m020_counters_apart(db: Database) -> None:
     """Move the archive to docs without counters + counter columns, and drop the counters from
     observations; `lineupwatch vacuum` then gives the freed space back to the file system."""
@@ -141,9 +186,12 @@ def _drop_counter_observations(db: Database) -> None:
         if last.get(row["repo_id"]) != values:
             last[row["repo_id"]] = values
             kept.append({key: row[key] for key in ("repo_id", "poll_id", "observed_at", *OBSERVED)})
+    had_keys = "REFERENCES [repos]" in db["observations"].schema  # m050 ran first (a database made between them)
     db["observations"].drop()
     _create_observations(db)
     db["observations"].insert_all(kept)
+    if had_keys:
+        datasette_shape._add_deferred_foreign_key(db, "observations", "repo_id")
 
 
 def _create_observations(db: Database) -> None:
@@ -152,6 +200,14 @@ def _create_observations(db: Database) -> None:
         "last_modified": str, "sha": str, "license": str, "gated": str,
     }, pk="id", foreign_keys=[("poll_id", "polls", "id")])
     db["observations"].create_index(["repo_id", "poll_id"])
+
+
+@MIGRATIONS()
+def m050_datasette_shape(db: Database) -> None:
+    """Foreign keys from observations, events and raw_children to repos, and the views
+    lineup_entries, verdict_history and derivative_shares (datasette_shape.py). Keep it last:
+    it rebuilds those tables as they are when it runs."""
+    datasette_shape.apply(db)
 
 
 def open_db(path: Path | str) -> Database:
@@ -163,6 +219,29 @@ def open_db(path: Path | str) -> Database:
     db.execute("PRAGMA foreign_keys=ON")
     MIGRATIONS.apply(db)
     db.execute(f"PRAGMA user_version={schema_version(db)}")
+    return db
+
+
+class SchemaOutdated(Exception):
+    """A reader found a database older than this lineupwatch; only a run (under the lock) upgrades it."""
+
+
+def open_reader(path: Path | str) -> Database:
+    """Open an existing database to read it, beside a running writer: no migration, no write.
+
+    Migrations run only in `open_db` under the run lock; a reader that migrated would race a first
+    poll for the schema ("database is locked"). A database still short of migrations is refused."""
+    path = Path(path)
+    if not path.exists():
+        raise SchemaOutdated(f"no database at {path} yet: run `lineupwatch run` (or `lineupwatch poll`) to create it")
+    db = Database(sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False))
+    db.execute("PRAGMA query_only=ON")
+    missing = [migration.name for migration in MIGRATIONS.pending(db)]
+    if missing:
+        version = schema_version(db)
+        db.close()
+        raise SchemaOutdated(f"database {path} is at schema version {version} and needs {', '.join(missing)}: "
+                             "run `lineupwatch run` (or `lineupwatch poll`) once to upgrade it")
     return db
 
 
@@ -183,8 +262,27 @@ def record_failed_poll(db: Database, poll: dict) -> int:
         return insert_poll(db, {**poll, "status": "failed"})
 
 
+# Polls that stored data: every org ("ok") or the orgs that were complete ("partial").
+STORED_STATUSES = ("ok", "partial")
+
+
 def ok_poll_ids(db: Database) -> list[int]:
-    return [row[0] for row in db.execute("SELECT id FROM polls WHERE status = 'ok' ORDER BY id")]
+    """Polls that stored data, partial ones included."""
+    return [row[0] for row in db.execute("SELECT id FROM polls WHERE status IN ('ok', 'partial') ORDER BY id")]
+
+
+def save_poll_orgs(db: Database, poll_id: int, outcomes: Iterable[dict]) -> None:
+    """One row per org of a poll: {org, status ok|failed, reason, repo_count}."""
+    db["poll_orgs"].insert_all({"poll_id": poll_id, **outcome} for outcome in outcomes)
+
+
+def last_ok_listing(db: Database, org: str) -> dict | None:
+    """The org's last complete listing (poll_id, started_at, repo_count), or None: what "listed
+    no repos though it had N" is measured against."""
+    row = db.execute(
+        "SELECT p.id, p.started_at, o.repo_count FROM poll_orgs AS o JOIN polls AS p ON p.id = o.poll_id "
+        "WHERE o.org = ? AND o.status = 'ok' ORDER BY p.id DESC LIMIT 1", [org]).fetchone()
+    return {"poll_id": row[0], "started_at": row[1], "repo_count": row[2]} if row else None
 
 
 # --- raw archive ---------------------------------------------------------------------------------

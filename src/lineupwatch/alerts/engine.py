@@ -1,9 +1,11 @@
-"""Alerts, exactly once: evaluate the rules, decide per fingerprint, store, then send.
+"""Alerts, exactly once per channel: evaluate the rules, decide per fingerprint, store, then send.
 
-A notification is written (pending) in the same transaction as the alert state it announces, and
-marked sent only after the SMTP server took it. A run on an unchanged state creates nothing; an
-SMTP outage leaves notifications pending for the next run. On a database with no alert state the
-current conditions are recorded as known and one welcome digest goes out instead of a flood.
+A notification is written (pending) in the same transaction as the alert state it announces; each
+channel (mail, every webhook) records its own delivery as soon as it took the notice, and the
+notification is done when every channel has. A run on an unchanged state creates nothing; an
+outage of one channel leaves its deliveries pending for the next run, and the others unaffected.
+On a database with no alert state the current conditions are recorded as known and one welcome
+digest goes out instead of a flood.
 """
 
 from __future__ import annotations
@@ -11,14 +13,15 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from email.message import EmailMessage
 
 from sqlite_utils import Database
 
-from ..analysis.weekly import analyse, iso_week
+from ..analysis.weekly import analyse
 from ..config import Config
+from ..ecosystem import ecosystem_of
 from ..facts import load_facts
 from . import mailer
+from .channels import ChannelError, channels
 from .dedup import RESOLVED, Reason, decide
 from .rules import Alert, AlertContext, evaluate_rules
 
@@ -33,6 +36,8 @@ class AlertRun:
     pending: int = 0
     first_run: bool = False
     error: str | None = None
+    # A past (or future) day is evaluated and printed only: alert state belongs to the present.
+    read_only: bool = False
 
     @property
     def ok(self) -> bool:
@@ -40,23 +45,29 @@ class AlertRun:
 
 
 def run_alerts(config: Config, db: Database, *, as_of: date, now: datetime, dry_run: bool = False) -> AlertRun:
+    """Evaluate the rules as of `as_of`; only a live run (as_of is today) records state and sends.
+
+    Evaluating another day would resolve every condition that day did not know about, and the next
+    live run would announce them all again: a mail flood on an unchanged Hub."""
     facts = load_facts(db, as_of)
     entries, forecasts = analyse(facts, config)
-    current = {a.fingerprint: a for a in evaluate_rules(AlertContext(facts, entries, forecasts, now), config)}
+    context = AlertContext(facts, entries, forecasts, now, ecosystem_of(db, config, facts, adoption=False))
+    current = {a.fingerprint: a for a in evaluate_rules(context, config)}
     known = {row["fingerprint"]: row for row in db["alert_state"].rows}
     # The first run that can judge the release pattern (a poll succeeded, no pattern state is known
     # yet) records every condition and sends one welcome digest; monitor alerts from failed polls
     # before it do not make it a later run, which would mail every existing condition one by one.
-    polled = any(poll.status == "ok" for poll in facts.polls)
+    polled = any(poll.stored for poll in facts.polls)
     judged_before = any(row["rule"] != "monitor_health" for row in known.values())
     welcomed = db["notifications"].count_where("rule = ?", [WELCOME_RULE]) > 0
-    run = AlertRun(firing=len(current), first_run=polled and not judged_before and not welcomed)
+    run = AlertRun(firing=len(current), first_run=polled and not judged_before and not welcomed,
+                   read_only=as_of != now.date())
     stamp = now.isoformat(timespec="seconds")
     changes = _plan(current, known)
     notices = _welcome(forecasts, config) if run.first_run else [
         (alert, reason) for alert, reason in changes
         if reason is not Reason.RESOLVED or config.mail.announce_resolved]
-    if dry_run:
+    if dry_run or run.read_only:
         run.created = [_notice(0, alert, reason) for alert, reason in notices]
         run.pending = db["notifications"].count_where("sent_at IS NULL")
         return run
@@ -66,7 +77,7 @@ def run_alerts(config: Config, db: Database, *, as_of: date, now: datetime, dry_
         for alert, reason in notices:
             row = _notification_row(alert, reason, stamp)
             run.created.append(_notice(db["notifications"].insert(row).last_pk, alert, reason))
-    _deliver(db, config, run, stamp, iso_week(as_of))
+    _deliver(db, config, run, stamp)
     return run
 
 
@@ -120,34 +131,77 @@ def pending_notices(db: Database) -> list[mailer.Notice]:
             for r in db["notifications"].rows_where("sent_at IS NULL", order_by="id")]
 
 
-def _deliver(db: Database, config: Config, run: AlertRun, stamp: str, week: str) -> None:
-    """Send every pending notification (this run's and earlier failed ones), then mark it sent."""
+def _deliver(db: Database, config: Config, run: AlertRun, stamp: str) -> None:
+    """Send every pending notification (this run's and earlier failed ones) on every channel that
+    has not taken it yet; a notification is done (sent_at) once every channel took it."""
     pending = pending_notices(db)
     if not pending:
         return
-    if not config.mail.enabled:
-        _mark(db, pending, stamp, None, "mail disabled (mail.enabled = false): printed only")
+    active = channels(config)
+    if not active:
+        _mark(db, pending, stamp, None, "no channel configured (mail.enabled = false, no webhooks): printed only")
+        run.pending = 0
         return
-    groups = [pending] if config.mail.digest else [[n] for n in pending]
-    link = f"{config.mail.report_url.rstrip('/')}/{week}.html" if config.mail.report_url else str(
-        (config.reports_path / f"{week}.html").resolve())
-    for group in groups:
-        message = mailer.compose(group, config.mail, link)
+    link = report_link(config)
+    errors = []
+    with db.atomic():
+        db["deliveries"].insert_all(({"notification_id": n.id, "channel": c.key, "attempts": 0}
+                                     for n in pending for c in active), pk=("notification_id", "channel"), ignore=True)
+    for channel in active:
+        taken = {row[0] for row in db.execute(
+            "SELECT notification_id FROM deliveries WHERE channel = ? AND sent_at IS NOT NULL", [channel.key])}
+        todo = [n for n in pending if n.id not in taken]
 
-        def sent(accepted: EmailMessage, group: list[mailer.Notice] = group) -> None:
-            _mark(db, group, stamp, accepted["Message-ID"], None)
-            run.sent += len(group)
+        def sent(group: list[mailer.Notice], message_id: str | None, key: str = channel.key) -> None:
+            with db.atomic():
+                for notice in group:
+                    db.execute("UPDATE deliveries SET sent_at = ?, message_id = ?, attempts = attempts + 1, "
+                               "last_error = NULL WHERE notification_id = ? AND channel = ?",
+                               [stamp, message_id, notice.id, key])
 
         try:
-            mailer.send([message], config.mail, on_sent=sent)
-        except mailer.MailError as err:
+            if todo:
+                channel.send(todo, link, sent)
+        except ChannelError as err:
+            errors.append(str(err))
             with db.atomic():
-                for notice in pending_notices(db):
-                    db.execute("UPDATE notifications SET attempts = attempts + 1, last_error = ? WHERE id = ?",
-                               [str(err), notice.id])
-            run.error = str(err)
-            run.pending = len(pending_notices(db))
-            return
+                db.execute("UPDATE deliveries SET attempts = attempts + 1, last_error = ? "
+                           "WHERE channel = ? AND sent_at IS NULL", [str(err), channel.key])
+    run.sent += _complete(db, pending, [c.key for c in active], stamp, errors)
+    run.pending = len(pending_notices(db))
+    run.error = "; ".join(errors) or None
+
+
+def _complete(db: Database, pending: list[mailer.Notice], keys: list[str], stamp: str, errors: list[str]) -> int:
+    """Mark the notifications every active channel has taken; count them."""
+    done = 0
+    marks = ",".join("?" * len(keys))
+    with db.atomic():
+        for notice in pending:
+            rows = db.execute(f"SELECT channel, message_id FROM deliveries WHERE notification_id = ? AND channel IN "
+                              f"({marks}) AND sent_at IS NOT NULL", [notice.id, *keys]).fetchall()
+            if len(rows) == len(keys):
+                message_id = dict(rows).get("mail") or next((m for _, m in rows if m), None)
+                db.execute("UPDATE notifications SET sent_at = ?, message_id = ?, attempts = attempts + 1, "
+                           "last_error = NULL WHERE id = ?", [stamp, message_id or "", notice.id])
+                done += 1
+            else:
+                db.execute("UPDATE notifications SET attempts = attempts + 1, last_error = ? WHERE id = ?",
+                           ["; ".join(errors), notice.id])
+    return done
+
+
+def report_link(config: Config) -> str | None:
+    """The newest weekly page already in reports_dir, under mail.report_url: a page that exists
+    when the alert goes out (normally the last complete week, which `run` writes before alerts).
+    No public URL, no link: a server path means nothing to a subscriber."""
+    base = config.mail.report_url or config.site.base_url  # site.base_url: where every link points
+    if not base:
+        return None
+    pages = sorted(config.reports_path.glob("*-W*.html")) if config.reports_path.is_dir() else []
+    if not pages:
+        return None
+    return f"{base.rstrip('/')}/{pages[-1].name}"
 
 
 def _mark(db: Database, notices: list[mailer.Notice], stamp: str, message_id: str | None, note: str | None) -> None:

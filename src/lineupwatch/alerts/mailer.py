@@ -13,14 +13,15 @@ import re
 import smtplib
 import ssl
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from email.message import EmailMessage
-from email.utils import formatdate
+from email.utils import formatdate, parseaddr
 from pathlib import Path
 
 from jinja2 import Environment
 
 from ..config import MailSettings
+from ..sanitize import clean, clean_text
 
 
 class MailError(Exception):
@@ -40,8 +41,9 @@ class Notice:
     evidence: tuple[str, ...]
 
     @property
-    def message_id(self) -> str:
-        return _message_id(f"{self.fingerprint}:{self.state}:{self.reason}")
+    def seed(self) -> str:
+        """What identifies this notice across resends: its condition and the change announced."""
+        return f"{self.fingerprint}:{self.state}:{self.reason}"
 
 
 _HTML = Environment(autoescape=True).from_string("""<!doctype html>
@@ -62,6 +64,8 @@ def one_line(text: str, limit: int = 180) -> str:
 
 def compose(notices: list[Notice], settings: MailSettings, link: str | None) -> EmailMessage:
     """One mail for a group of notices (a digest, or a single alert)."""
+    notices = [replace(n, subject=clean_text(n.subject), body=clean_text(n.body), evidence=clean(n.evidence))
+               for n in notices]
     if len(notices) == 1:
         subject = notices[0].subject
     else:
@@ -71,14 +75,23 @@ def compose(notices: list[Notice], settings: MailSettings, link: str | None) -> 
     message["From"] = settings.sender
     message["To"] = ", ".join(settings.recipients)
     message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = notices[0].message_id if len(notices) == 1 else _message_id(
-        ",".join(n.message_id for n in notices))
-    message.set_content(_text(notices, link))
+    domain = mail_domain(settings)
+    message["Message-ID"] = _message_id(",".join(n.seed for n in notices), domain)
+    # Machine-made mail: no vacation replies (RFC 3834), and a list id subscribers can filter on.
+    message["Auto-Submitted"] = "auto-generated"
+    message["List-Id"] = f"lineupwatch alerts <alerts.lineupwatch.{domain}>"
+    message.set_content(text_body(notices, link))
     message.add_alternative(_HTML.render(notices=notices, link=link), subtype="html")
     return message
 
 
-def _text(notices: list[Notice], link: str | None) -> str:
+def mail_domain(settings: MailSettings) -> str:
+    """mail.domain, else the sender's domain: what Message-ID and List-Id are made under."""
+    return settings.domain or parseaddr(settings.sender)[1].rpartition("@")[2] or "localhost"
+
+
+def text_body(notices: list[Notice], link: str | None) -> str:
+    """The plain-text alert: the mail's text part and every webhook's message."""
     parts = []
     for n in notices:
         lines = [n.subject, f"[{n.severity}, {n.reason}]", n.body] + [f"  - {line}" for line in n.evidence]
@@ -140,8 +153,8 @@ def _safe(err: Exception, password: str | None) -> str:
     return text.replace(password, "***") if password else text
 
 
-def _message_id(seed: str) -> str:
-    return f"<{hashlib.sha256(seed.encode()).hexdigest()[:32]}@lineupwatch>"
+def _message_id(seed: str, domain: str) -> str:
+    return f"<{hashlib.sha256(seed.encode()).hexdigest()[:32]}.lineupwatch@{domain}>"
 
 
 def test_message(settings: MailSettings) -> EmailMessage:

@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 
 from ..analysis.entries import Entry, family_entries, percentile, sizes_text, small_release_gaps, waves
 from ..analysis.forecasts import ForecastResult
+from ..analysis.health import stale_orgs
 from ..config import Config
 from ..facts import Facts
 
@@ -44,6 +45,7 @@ class AlertContext:
     entries: list[Entry]
     forecasts: list[ForecastResult]
     now: datetime
+    ecosystem: dict | None = None  # the report's ecosystem block (analysis/ecosystem.py)
 
     @property
     def as_of(self) -> date:
@@ -161,14 +163,14 @@ def monitor_health(ctx: AlertContext, config: Config) -> list[Alert]:
     alerts = []
     failing = 0
     for poll in reversed(polls):
-        if poll.status == "ok":
+        if poll.stored:
             break
         failing += 1
     if failing >= rules.failed_polls_in_a_row:
         alerts.append(Alert("monitor_health", {"check": "failing"}, "firing", "critical",
                             f"lineupwatch: the last {failing} polls failed",
                             f"The last {failing} polls failed; the latest error: {polls[-1].error}", []))
-    ok = [p for p in polls if p.status == "ok"]
+    ok = [p for p in polls if p.stored]
     last_ok = datetime.fromisoformat(ok[-1].started_at) if ok else None
     if polls and (last_ok is None or ctx.now - last_ok > timedelta(hours=rules.stale_poll_hours)):
         since = f"since {last_ok.isoformat()}" if last_ok else "ever"
@@ -176,6 +178,91 @@ def monitor_health(ctx: AlertContext, config: Config) -> list[Alert]:
                             f"lineupwatch: no successful poll {since}",
                             f"No poll succeeded {since} (threshold {rules.stale_poll_hours:g} hours).", []))
     return alerts
+
+
+def org_failing(ctx: AlertContext, config: Config) -> list[Alert]:
+    """A watched org failed `org_failing_polls` polls in a row while the others were stored;
+    resolved when it lists again (or leaves the config)."""
+    alerts = []
+    for org, state in stale_orgs(ctx.facts, config).items():
+        if state.failed_polls < config.alerts.org_failing_polls:
+            continue
+        families = ", ".join(f.name for f in config.watched if org in f.orgs)
+        last = state.last_ok[:10] if state.last_ok else "never"
+        alerts.append(Alert("org_failing", {"org": org}, "firing", "warning",
+                            f"lineupwatch: org {org} failed {state.failed_polls} polls in a row",
+                            f"The Hub listing of org {org} ({families}) failed in the last {state.failed_polls} polls, "
+                            f"since {(state.failing_since or '')[:10]}; its repos are as last listed ({last}) and "
+                            f"verdicts on {families} rest on stale data. Latest reason: {state.reason}. "
+                            f"If the org was renamed, set families.<name>.orgs in {config.path}.",
+                            [f"latest reason: {state.reason}"]))
+    return alerts
+
+
+def _since_baseline(ctx: AlertContext, config: Config) -> list[dict]:
+    """Complete ecosystem weeks from the baseline's week on, with derivatives of small bases."""
+    year, week, _ = config.analysis.baseline_date.isocalendar()
+    start = f"{year}-W{week:02d}"
+    return [w for w in (ctx.ecosystem or {}).get("weeks") or [] if w["complete"] and w["week"] >= start
+            and w["small_share"]]
+
+
+def ecosystem_share_band(ctx: AlertContext, config: Config) -> list[Alert]:
+    """The primary family's share of new small-base derivatives stayed outside its baseline band
+    for N complete weeks in a row; each such stretch is announced once."""
+    band = (ctx.ecosystem or {}).get("band")
+    if not band:
+        return []
+    family, need = band["family"], config.alerts.ecosystem_band_breach_weeks
+    alerts, stretch = [], []
+    for week in _since_baseline(ctx, config) + [None]:
+        share = None if week is None else week["small_share"].get(family, 0.0)
+        side = None if share is None else "below" if share < band["low"] else "above" if share > band["high"] else None
+        if stretch and side != stretch[0][1]:
+            if len(stretch) >= need:
+                first, last = stretch[0][0], stretch[-1][0]
+                shares = ", ".join(f"{w['week']} {w['small_share'].get(family, 0.0):.0%}" for w, _ in stretch)
+                alerts.append(Alert(
+                    "ecosystem_share_band", {"family": family, "direction": stretch[0][1], "from_week": first["week"]},
+                    "firing", "warning",
+                    f"{family}'s share of new small-base derivatives {stretch[0][1]} its baseline band since {first['week']}",
+                    f"For {len(stretch)} weeks from {first['week']} to {last['week']}, {family} was the base of a share "
+                    f"of new derivatives of small models {stretch[0][1]} its baseline band "
+                    f"({band['low']:.0%}-{band['high']:.0%}, weeks {band['weeks'][0]} to {band['weeks'][-1]}).",
+                    [shares]))
+            stretch = []
+        if side:
+            stretch.append((week, side))
+    return alerts
+
+
+def ecosystem_family_share(ctx: AlertContext, config: Config) -> list[Alert]:
+    """Another base family's weekly share of new small-base derivatives reached the threshold
+    (once per family: the first week it did)."""
+    threshold = config.alerts.ecosystem_family_share_threshold
+    primary = (ctx.ecosystem or {}).get("family")
+    first: dict[str, dict] = {}
+    for week in _since_baseline(ctx, config):
+        for family, share in week["small_share"].items():
+            if family != primary and share >= threshold:
+                first.setdefault(family, week)
+    return [Alert("ecosystem_family_share", {"family": family}, "firing", "info",
+                  f"{family} is the base of {week['small_share'][family]:.0%} of new small-base derivatives ({week['week']})",
+                  f"In {week['week']}, {family} was the base of {week['small_share'][family]:.0%} of the week's new "
+                  f"derivatives of small models (threshold {threshold:.0%}); {primary}: "
+                  f"{week['small_share'].get(primary, 0.0):.0%}.", [])
+            for family, week in sorted(first.items())]
+
+
+def community_adoption(ctx: AlertContext, config: Config) -> list[Alert]:
+    """A community or outside small model passed the adoption threshold."""
+    threshold = config.alerts.community_adoption_downloads
+    return [Alert("community_adoption", {"repo": f["repo"]}, "firing", "info",
+                  f"{f['repo']}: a {f['kind']} small model passed {threshold:,} downloads",
+                  f"{f['repo']} ({f['params_total_b']}B, {f['kind']}"
+                  + (f", named after {f['named_after']} but not its release" if f["named_after"] else "")
+                  + (f", built on {f['base']}" if f["base"] else "") + f") has {f['downloads']:,} downloads.", [])
+            for f in (ctx.ecosystem or {}).get("fillers") or [] if (f["downloads"] or 0) >= threshold]
 
 
 RULES: dict[str, Rule] = {
@@ -187,12 +274,16 @@ RULES: dict[str, Rule] = {
     "repos_removed": repos_removed,
     "small_share_drop": small_share_drop,
     "monitor_health": monitor_health,
+    "org_failing": org_failing,
+    "ecosystem_share_band": ecosystem_share_band,
+    "ecosystem_family_share": ecosystem_family_share,
+    "community_adoption": community_adoption,
 }
 
 
 def evaluate_rules(ctx: AlertContext, config: Config) -> list[Alert]:
     """Every enabled rule's conditions; a rule is switched off by its config flag. Until a poll has
     succeeded there is nothing to judge the release pattern on: only the monitor watches itself."""
-    polled = any(poll.status == "ok" for poll in ctx.facts.polls)
+    polled = any(poll.stored for poll in ctx.facts.polls)
     return [alert for name, rule in RULES.items()
             if getattr(config.alerts, name) and (polled or name == "monitor_health") for alert in rule(ctx, config)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 
 from ..config import Config
@@ -10,6 +11,8 @@ from ..normalize import LINE_LABELS
 from .coverage import coverage_matrix, lineup, quarterly_counts
 from .entries import Entry, build_entries
 from .forecasts import ForecastResult, evaluate
+from .health import hub_health, with_stale_orgs
+from .runnow import licence_drift, what_to_run
 
 SCHEMA_VERSION = 1
 RISK_KINDS = ("licence_changed", "gating_changed", "removed", "restored", "params_changed")
@@ -22,10 +25,11 @@ def iso_week(day: date) -> str:
 
 def analyse(facts: Facts, config: Config) -> tuple[list[Entry], list[ForecastResult]]:
     entries = build_entries((r for r in facts.repos if r.family in config.watch), config.analysis)
-    return entries, evaluate(entries, facts.events, config, facts.as_of)
+    return entries, [with_stale_orgs(f, facts, config) for f in evaluate(entries, facts.events, config, facts.as_of)]
 
 
-def build_report(facts: Facts, config: Config, alerts: list[dict] | None = None) -> dict:
+def build_report(facts: Facts, config: Config, alerts: list[dict] | None = None,
+                 ecosystem: dict | None = None) -> dict:
     as_of, baseline = facts.as_of, config.analysis.baseline_date
     entries, forecasts = analyse(facts, config)
     primary = config.watch[0]
@@ -42,10 +46,14 @@ def build_report(facts: Facts, config: Config, alerts: list[dict] | None = None)
         "quarterly": quarterly_counts(entries, primary, as_of, baseline),
         "coverage": coverage_matrix(entries, list(config.watch), as_of, config.analysis.coverage_window_days),
         "indicators": indicators(facts, entries, primary, list(config.watch)),
+        "what_to_run": what_to_run(entries, facts.repos, list(config.watch), as_of, config.analysis),
+        "licence_drift": licence_drift(entries, [ev for ev in facts.events if ev["family"] in config.watch], baseline),
         "risk_events": [_event_json(ev) for ev in reversed(facts.events)
                         if ev["kind"] in RISK_KINDS and ev["at"][:10] >= baseline.isoformat()],
-        "data_health": data_health(facts, config),
+        "data_health": {**data_health(facts, config, (ecosystem or {}).get("notes") or []),
+                        "release_dates": release_dates(facts, entries, config)},
         "alerts": alerts or [],
+        "ecosystem": ecosystem,  # analysis/ecosystem.py, from the Hub-wide stream
     }
 
 
@@ -98,26 +106,52 @@ def _totals(state: dict, size_of: dict[str, bool], family_of: dict[str, str], fa
     return totals
 
 
-def data_health(facts: Facts, config: Config) -> dict:
-    ok = [p for p in facts.polls if p.status == "ok"]
+def data_health(facts: Facts, config: Config, stream_notes: list[str] | None = None) -> dict:
+    ok = [p for p in facts.polls if p.stored]
     week_ago = (facts.as_of - timedelta(days=7)).isoformat()
     failures_in_a_row = 0
     for poll in reversed(facts.polls):
-        if poll.status == "ok":
+        if poll.stored:
             break
         failures_in_a_row += 1
     counted = set(config.analysis.counted_lines)
     unsized = [r.repo_id for r in facts.repos if r.family in config.watch and r.line in counted
                and not r.quantized and r.size_class is None]
-    notes = []
+    hub = hub_health(facts, config)
+    notes = list(hub.pop("notes"))
+    if ok and ok[-1].warnings:  # what the last poll could not do (child counts skipped or stopped)
+        notes += [f"last poll: {note}" for note in json.loads(ok[-1].warnings)]
     if facts.backfilled:
         notes.append(f"no poll had run by {facts.as_of}: entries are dated by createdAt and their state "
                      "is taken from the first poll after that day")
+    notes += stream_notes or []  # the Hub-wide stream's (analysis/ecosystem.py): synthetic, backfilled, failing
     return {"last_successful_poll": ok[-1].started_at if ok else None, "polls": len(facts.polls),
-            "failed_polls_7d": sum(1 for p in facts.polls if p.status != "ok" and p.started_at[:10] >= week_ago),
+            "failed_polls_7d": sum(1 for p in facts.polls if not p.stored and p.started_at[:10] >= week_ago),
             "failed_polls_in_a_row": failures_in_a_row,
-            "last_error": next((p.error for p in reversed(facts.polls) if p.status != "ok"), None),
-            "unsized_repos": unsized, "backfilled": facts.backfilled, "notes": notes}
+            "last_error": next((p.error for p in reversed(facts.polls) if p.error), None),
+            "unsized_repos": unsized, "backfilled": facts.backfilled, "notes": notes, **hub}
+
+
+def release_dates(facts: Facts, entries: list[Entry], config: Config) -> dict:
+    """Per family, where its entries' dates come from: `seen` (a poll listed the repo after an
+    earlier complete poll of its org did not: the day it went public, to a poll's precision) or
+    `created` (the Hub's createdAt, for repos already there at the family's first poll: a repo
+    is created, private, days or weeks before it goes public, so such a date may be too early)."""
+    families = {}
+    for family in config.watch:
+        first = min((r.first_seen for r in facts.repos if r.family == family), default=None)
+        own = [e for e in entries if e.family == family]
+        seen = sum(1 for e in own if e.released_from == "seen")
+        families[family] = {"first_poll": first.isoformat() if first else None, "entries": len(own),
+                            "seen": seen, "created": len(own) - seen,
+                            "uncertain": sum(1 for e in own if e.shaky)}
+    return {"families": families,
+            "note": "Entries dated `created` take the Hub's createdAt: the repo may have gone public days or weeks "
+                    "later (median 2 days, Gemma's small models 31). Entries dated `seen` went public between the "
+                    "poll that first listed them and the poll before it.",
+            "facts": "Uncertainty marks come from the bundled public facts (data/facts): Qwen complete to about "
+                     "July 2026 plus later repos named in READMEs and news; peers one row per release, some "
+                     "unconfirmed. A fact marked approximate, month-only, recalled or not confirmed stays marked."}
 
 
 def _entry_json(entry: Entry) -> dict:

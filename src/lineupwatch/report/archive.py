@@ -11,7 +11,23 @@ import os
 import re
 from pathlib import Path
 
+from ..sanitize import clean
+
 WEEK_FILE = re.compile(r"^\d{4}-W\d{2}\.json$")
+
+
+# Reports are published: readable by a web server whatever umask the service runs under
+# (the shipped units use 0027 to keep the database private).
+PUBLIC_FILE, PUBLIC_DIR = 0o644, 0o755
+
+
+def make_public_dir(path: Path) -> Path:
+    """Create the reports directory (and parents) readable and searchable by everyone."""
+    missing = [p for p in (path, *path.parents) if not p.exists()]
+    path.mkdir(parents=True, exist_ok=True)
+    for created in missing:
+        created.chmod(PUBLIC_DIR)
+    return path
 
 
 def write_atomic(path: Path, data: str | bytes) -> Path:
@@ -22,6 +38,7 @@ def write_atomic(path: Path, data: str | bytes) -> Path:
         with open(tmp, "wb") as handle:
             handle.write(payload)
             handle.flush()
+            os.fchmod(handle.fileno(), PUBLIC_FILE)
             os.fsync(handle.fileno())
         os.replace(tmp, path)
     finally:
@@ -46,6 +63,7 @@ def load_reports(out_dir: Path) -> list[dict]:
         except (OSError, ValueError):
             continue
         if isinstance(report, dict):
+            report = clean(report)  # a week written before cleaning existed must not break the feed
             report.setdefault("week", path.stem)
             reports.append(report)
     return sorted(reports, key=lambda r: (str(r["week"]), str(r.get("as_of") or "")), reverse=True)

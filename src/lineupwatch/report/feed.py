@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
+from ..sanitize import clean_text
 from . import view
 from .templating import html_env
 
@@ -23,15 +24,17 @@ def entry_title(report: dict) -> str:
     return f"lineupwatch {report.get('week')}: {small.get('verdict') or 'no verdict'} ({family} small-models)"
 
 
-def render_feed(reports: list[dict]) -> str:
-    """The feed of the given reports (newest first, as load_reports returns them)."""
+def render_feed(reports: list[dict], links: view.Links | None = None) -> str:
+    """The feed of the given reports (newest first, as load_reports returns them); its links are
+    absolute under site.base_url when one is set (feed readers resolve relative ones poorly)."""
+    links = links or view.Links()
     ET.register_namespace("", ATOM)
     feed = ET.Element(f"{{{ATOM}}}feed")
     _text(feed, "id", FEED_ID)
     _text(feed, "title", "lineupwatch: are small open-weight models still being made?")
     _text(feed, "updated", _timestamp(reports[0]) if reports else "1970-01-01T00:00:00Z")
-    ET.SubElement(feed, f"{{{ATOM}}}link", rel="alternate", type="text/html", href="index.html")
-    ET.SubElement(feed, f"{{{ATOM}}}link", rel="self", type="application/atom+xml", href="feed.xml")
+    ET.SubElement(feed, f"{{{ATOM}}}link", rel="alternate", type="text/html", href=links("index.html"))
+    ET.SubElement(feed, f"{{{ATOM}}}link", rel="self", type="application/atom+xml", href=links("feed.xml"))
     author = ET.SubElement(feed, f"{{{ATOM}}}author")
     _text(author, "name", "lineupwatch")
     fragment = html_env().get_template("feed_entry.html")
@@ -40,9 +43,9 @@ def render_feed(reports: list[dict]) -> str:
         _text(entry, "id", f"tag:lineupwatch,2026:report:{report.get('week')}")
         _text(entry, "title", entry_title(report))
         _text(entry, "updated", _timestamp(report))
-        ET.SubElement(entry, f"{{{ATOM}}}link", rel="alternate", type="text/html", href=f"{report.get('week')}.html")
+        ET.SubElement(entry, f"{{{ATOM}}}link", rel="alternate", type="text/html", href=links(f"{report.get('week')}.html"))
         _text(entry, "summary", view.headline_summary(report) or "no forecasts in this report")
-        content = _text(entry, "content", fragment.render(headline=view.headline(report), week=report.get("week")))
+        content = _text(entry, "content", fragment.render(headline=view.headline(report), week=report.get("week"), link=links))
         content.set("type", "html")
     ET.indent(feed)
     return ET.tostring(feed, encoding="unicode", xml_declaration=True) + "\n"
@@ -50,7 +53,7 @@ def render_feed(reports: list[dict]) -> str:
 
 def _text(parent: ET.Element, tag: str, text: str) -> ET.Element:
     element = ET.SubElement(parent, f"{{{ATOM}}}{tag}")
-    element.text = text
+    element.text = clean_text(text)
     return element
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from urllib.parse import quote
 
+from .ecosystem_view import ecosystem_view
+
 SIZE_CLASSES = ("tiny", "small", "medium", "large", "frontier")
 SMALL_CLASSES = ("tiny", "small")
 FORECAST_IDS = ("small-models", "open-weights")
@@ -144,6 +146,66 @@ def coverage_rows(coverage: dict) -> list[dict]:
             for family, cells in (coverage.get("families") or {}).items()]
 
 
+def change_lines(changes: dict) -> dict:
+    """"Changed since last week" as sentences, one list per kind; None when there was no
+    previous week's report to compare with."""
+    if not changes.get("previous_week"):
+        return {"previous_week": None, "groups": []}
+    groups = [
+        ("Verdicts", [f"{c.get('family')} {FORECAST_TITLES.get(c.get('id'), c.get('id')).lower()}: "
+                      f"{c.get('from')} → {c.get('to')}. {c.get('summary') or ''}".strip()
+                      for c in changes.get("verdicts") or []]),
+        ("New entries", [f"{e.get('entry')} ({e.get('family')}, {e.get('size_class') or 'unsized'}, released "
+                         f"{e.get('released')}, licence {e.get('license') or 'none stated'})"
+                         for e in changes.get("new_entries") or []]),
+        ("Licence, gating and removals", [f"{e.get('at', '')[:10]}: {e.get('repo_id')} {str(e.get('kind')).replace('_', ' ')}"
+                                          f" ({e.get('old')} → {e.get('new')})" for e in changes.get("events") or []]),
+        ("Counters", [f"{m.get('family')} {str(m.get('counter')).replace('_', ' ')}: {number(m.get('from'))} → "
+                      f"{number(m.get('to'))} ({m.get('change', 0):+.0%})" for m in changes.get("counters") or []]),
+    ]
+    return {"previous_week": changes["previous_week"], "groups": [(name, lines) for name, lines in groups if lines]}
+
+
+def strips(history: list[dict]) -> list[dict]:
+    """The index's verdict strips: one row per family and forecast, one badge-coloured cell per week."""
+    return [{"title": f"{strip.get('family')} · {FORECAST_TITLES.get(strip.get('id'), strip.get('id'))}",
+             "weeks": [{**cell, "badge": verdict(cell.get("verdict"))} for cell in strip.get("weeks") or []],
+             "changes": sum(1 for cell in strip.get("weeks") or [] if cell.get("changed"))}
+            for strip in history]
+
+
+def run_now(block: dict) -> dict:
+    """"What to run now" with its numbers worded: memory in GB, age in days or years, builds joined."""
+    classes = []
+    for group in block.get("classes") or []:
+        rows = [{**row, "age": _age(row.get("age_days")), "params": _params(row),
+                 "gated": row.get("gated") not in (None, "", "false"),
+                 "builds": ", ".join(row.get("quantized_builds") or []),
+                 "memory": [{"bits": bits, "text": _gigabytes((row.get("memory_gb") or {}).get(str(bits)))}
+                            for bits in block.get("bits") or []]}
+                for row in group.get("rows") or []]
+        classes.append({"size_class": group.get("size_class"), "small": group.get("size_class") in SMALL_CLASSES,
+                        "rows": rows})
+    return {"bits": block.get("bits") or [], "method": block.get("method") or "", "classes": classes}
+
+
+def _age(days: object) -> str:
+    if not isinstance(days, int):
+        return "age unknown"
+    return f"{days} days" if days < 365 else f"{days / 365:.1f} years"
+
+
+def _gigabytes(value: object) -> str:
+    return f"~{value:g} GB" if isinstance(value, int | float) else "—"
+
+
+def _params(row: dict) -> str:
+    total, active = row.get("params_total_b"), row.get("params_active_b")
+    if not isinstance(total, int | float):
+        return "—"
+    return f"{total:g}B" + (f" ({active:g}B active)" if isinstance(active, int | float) else "")
+
+
 def indicator_rows(indicators: dict) -> list[dict]:
     """Per family: downloads and child models of small versus larger entries, and the small share."""
     rows = []
@@ -172,6 +234,22 @@ def adoption_note(indicators: dict) -> str | None:
             "and a trend needs at least two.")
 
 
+class Links:
+    """Links between the files of the reports directory: relative, or absolute under the site's
+    base URL (site.base_url) so that a page, a feed entry or a pasted Markdown post still works
+    away from the directory."""
+
+    def __init__(self, base_url: str = "") -> None:
+        self.base = base_url.rstrip("/") + "/" if base_url else ""
+
+    def __call__(self, name: str) -> str:
+        return self.base + quote(str(name))
+
+    @property
+    def absolute(self) -> bool:
+        return bool(self.base)
+
+
 def repo_url(repo_id: str) -> str:
     """The repo's Hub page; quoted so that no name can break out of the URL."""
     return "https://huggingface.co/" + quote(str(repo_id), safe="/")
@@ -184,11 +262,12 @@ def number(value: object) -> str:
     return f"{value:,}" if isinstance(value, int) else f"{value:,.1f}".removesuffix(".0")
 
 
-def context(report: dict) -> dict:
+def context(report: dict, links: Links | None = None) -> dict:
     """Everything the report templates read, computed once."""
     indicators = report.get("indicators") or {}
     return {
-        "r": report, "family": primary_family(report), "headline": headline(report),
+        "r": report, "family": primary_family(report), "headline": headline(report), "link": links or Links(),
+        "description": headline_summary(report),
         "new": report.get("new_this_week") or [],
         "lineup": lineup_table(report.get("lineup") or {}),
         "quarterly": report.get("quarterly") or {}, "quarter_rows": quarter_rows(report.get("quarterly") or {}),
@@ -198,5 +277,10 @@ def context(report: dict) -> dict:
         "derivatives": report.get("derivatives") or [],
         "forecast_rows": forecast_rows(report.get("forecasts") or []),
         "health": report.get("data_health") or {},
+        "eco": ecosystem_view(report.get("ecosystem")),
         "definitions": DEFINITIONS,
+        "run_now": run_now(report.get("what_to_run") or {}),
+        "changes": change_lines(report.get("changes") or {}),
+        "drift": {"changes": (report.get("licence_drift") or {}).get("changes") or [],
+                  "unstated": (report.get("licence_drift") or {}).get("unstated") or []},
     }

@@ -1,0 +1,125 @@
+"""What the database knew about the Hub-wide stream on a given day: the input of analysis/ecosystem.py.
+
+The only reader of the stream tables for analysis. Counting is pushed into SQLite (one grouped
+pass over the weeks asked for, each parent joined to its watched repo by primary key), so a year
+of the whole Hub (about a million repos) is read in about a second, not loaded row by row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import lru_cache
+
+from sqlite_utils import Database
+
+from .raw_archive import counter_series
+
+_NO_RUNS = {"runs": 0, "ok": 0, "failed": 0, "last_ok": None, "last_error": None, "backfilled": False,
+            "read_later": 0, "loopback": False}
+
+
+@dataclass(frozen=True)
+class EcosystemFacts:
+    as_of: date
+    first_week: date  # Monday of the first week counted
+    # (Monday, relation or None for an original, parent's watched family or None, its size class, count)
+    counts: list[tuple[str, str | None, str | None, str | None, int]]
+    top_other: list[tuple[str, int]]  # parents outside the watched families, most derived first
+    top_other_since: date
+    candidates: list[dict]  # stream rows that may be filling the small sizes
+    runs: dict = field(default_factory=dict)
+
+
+def load_ecosystem(db: Database, as_of: date, first_week: date, *, small_b: float, since: date,
+                   pipelines: tuple[str, ...], min_downloads: int, named_after: list[str],
+                   top_other: int) -> EcosystemFacts:
+    """`named_after`: generation names (`Qwen3.8`) whose community namesakes are candidates;
+    `since`: the earliest release day of a candidate (the baseline)."""
+    if "stream_repos" not in db.table_names():  # a database no stream migration has touched
+        return EcosystemFacts(as_of, first_week, [], [], as_of, [], _NO_RUNS)
+    day = as_of.isoformat()
+    counts = _counts(db, first_week.isoformat(), day)
+    recent = as_of - timedelta(days=27)
+    other = db.execute(
+        "SELECT s.parent, COUNT(*) FROM stream_repos s LEFT JOIN repos r ON r.repo_id = s.parent "
+        "WHERE s.released BETWEEN ? AND ? AND s.parent IS NOT NULL AND r.repo_id IS NULL "
+        "GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ?", [recent.isoformat(), day, top_other]).fetchall()
+    return EcosystemFacts(as_of, first_week, [tuple(row) for row in counts], [tuple(row) for row in other], recent,
+                          _candidates(db, since, as_of, small_b, pipelines, min_downloads, named_after),
+                          _runs(db, day))
+
+
+def _counts(db: Database, start: str, end: str) -> list[tuple[str, str | None, str | None, str | None, int]]:
+    """(Monday, relation, parent family, parent size class, count): two passes over the covering
+    index on (released, relation, parent), one for every repo and one for watched parents only,
+    whose family and size class come from the lineup tables; the difference is "other"."""
+    watched = {row[0]: (row[1], row[2]) for row in db.execute("SELECT repo_id, family, size_class FROM repos")}
+    totals: dict[tuple, int] = {}
+    for released, relation, n in db.execute(
+            "SELECT released, relation, COUNT(*) FROM stream_repos WHERE released BETWEEN ? AND ? GROUP BY 1, 2",
+            [start, end]):
+        key = (_monday(released), relation, None, None)
+        totals[key] = totals.get(key, 0) + n
+    for released, relation, parent, n in db.execute(
+            "SELECT released, relation, parent, COUNT(*) FROM stream_repos WHERE released BETWEEN ? AND ? "
+            "AND parent IN (SELECT repo_id FROM repos) GROUP BY 1, 2, 3", [start, end]):
+        family, size_class = watched[parent]
+        monday = _monday(released)
+        key = (monday, relation, family, size_class)
+        totals[key] = totals.get(key, 0) + n
+        totals[(monday, relation, None, None)] -= n
+    return sorted(((*key, n) for key, n in totals.items() if n), key=lambda row: tuple(str(v) for v in row))
+
+
+@lru_cache(maxsize=4096)
+def _monday(day: str) -> str:
+    moment = date.fromisoformat(day)
+    return (moment - timedelta(days=moment.weekday())).isoformat()
+
+
+def _candidates(db: Database, since: date, as_of: date, small_b: float, pipelines: tuple[str, ...],
+                min_downloads: int, named_after: list[str]) -> list[dict]:
+    """Small originals above the download threshold, and repos named after a generation, in one
+    sequential pass (`+released`: most of the table is in range, and reading it in order beats an
+    index range with a random row fetch for each)."""
+    columns = ("repo_id, author, released, pipeline_tag, params_b, params_source, relation, parent, "
+               "downloads, downloads_all_time")
+    original = (f"(relation IS NULL AND downloads_all_time >= ? "
+                f"AND pipeline_tag IN ({','.join('?' * len(pipelines))}))") if pipelines else "0"
+    namesake = ("((relation IS NULL OR relation != 'quantized') AND ("
+                + " OR ".join("repo_id LIKE ?" for _ in named_after) + "))") if named_after else "0"
+    args = ([min_downloads, *pipelines] if pipelines else []) + [f"%/{name}-%" for name in named_after]
+    return db.execute_returning_dicts(
+        f"SELECT {columns} FROM stream_repos WHERE +released BETWEEN ? AND ? AND params_b <= ? "
+        f"AND ({original} OR {namesake})", [since.isoformat(), as_of.isoformat(), small_b, *args])
+
+
+def _runs(db: Database, day: str) -> dict:
+    """Stream runs up to the day, and whether the stream was read (backfilled) only later."""
+    rows = db.execute_returning_dicts("SELECT kind, status, started_at, endpoint, error FROM stream_runs ORDER BY id")
+    known = [r for r in rows if r["started_at"][:10] <= day]
+    ok = [r for r in known if r["status"] == "ok"]
+    last = known[-1] if known else None
+    return {"runs": len(known), "ok": len(ok), "failed": len(known) - len(ok),
+            "last_ok": ok[-1]["started_at"] if ok else None,
+            "last_error": last["error"] if last and last["status"] != "ok" else None,
+            "backfilled": any(r["kind"] == "backfill" for r in rows),
+            "read_later": len(rows) - len(known),
+            "loopback": bool(rows) and all(_loopback(r["endpoint"]) for r in rows)}
+
+
+def _loopback(endpoint: str | None) -> bool:
+    host = (endpoint or "").split("://", 1)[-1].split("/", 1)[0].rsplit(":", 1)[0]
+    return host in ("127.0.0.1", "localhost", "[::1]") or host.startswith("127.")
+
+
+def load_download_series(db: Database, as_of: date) -> tuple[dict[str, tuple[list[str], list[int]]], list[str]]:
+    """Every watched repo's all-time downloads by poll day (a point where the value changed, so a
+    day's value is the last one on or before it), and the days of ok polls."""
+    day = as_of.isoformat()
+    series = counter_series(db, "downloadsAllTime", day)  # the counters live in the raw archive's columns
+    polls = [row[0] for row in db.execute(
+        "SELECT DISTINCT substr(started_at, 1, 10) FROM polls WHERE status = 'ok' AND substr(started_at, 1, 10) <= ? "
+        "ORDER BY 1", [day])]
+    return series, polls

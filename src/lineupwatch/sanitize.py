@@ -1,0 +1,32 @@
+"""Text from the Hub made safe for every output: XML 1.0, HTML, Markdown, JSON and mail.
+
+Repo ids, card fields and licence names are whatever an uploader typed. Escaping (ElementTree,
+jinja2 autoescape, md_escape, json) handles markup, but a few characters cannot be escaped at all:
+XML 1.0 forbids most C0 controls even as `&#1;`, a lone surrogate cannot be encoded as UTF-8, and
+bidi overrides make a name read differently from what it is. Those are removed, once, before
+anything is rendered, so one hostile name can never make a feed, a page or a mail invalid.
+"""
+
+from __future__ import annotations
+
+import re
+
+# C0 controls except tab, newline and carriage return; DEL and the C1 block; lone surrogates;
+# the two noncharacters XML forbids; bidi embeddings, overrides and isolates.
+_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff\u202a-\u202e\u2066-\u2069]")
+
+
+def clean_text(text: str) -> str:
+    """`text` without the characters no output format can carry."""
+    return _UNSAFE.sub("", text)
+
+
+def clean(value: object) -> object:
+    """A JSON-like value (dicts, lists, strings, numbers) with every string cleaned, keys included."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, dict):
+        return {clean(key): clean(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(clean(item) for item in value)
+    return value

@@ -1,0 +1,80 @@
+"""Issue 14.2: "changed since last week" at the top of each report, and the index's verdict strips."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from conftest import run_cli
+from lineupwatch.report.changes import previous_week
+
+
+def _weeks(out: Path) -> dict[str, dict]:
+    return {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(out.glob("*-W*.json"))}
+
+
+def test_previous_week_crosses_iso_years() -> None:
+    assert previous_week("2026-W01") == "2025-W52"
+    assert previous_week("2021-W01") == "2020-W53"
+    assert previous_week("2026-W47") == "2026-W46"
+
+
+def test_each_week_lists_what_changed_since_the_one_before(config_path: Path, tmp_path: Path) -> None:
+    run_cli("poll", "--config", str(config_path))
+    run_cli("report", "--config", str(config_path), "--since-baseline", "--as-of", "2026-04-19")  # W10 to W16
+    weeks = _weeks(tmp_path / "reports")
+    names = sorted(weeks)
+    assert weeks[names[0]]["changes"]["previous_week"] is None
+    verdict_changes = []
+    for before, after in zip(names, names[1:]):
+        old = {(f["family"], f["id"]): f["verdict"] for f in weeks[before]["forecasts"]}
+        expected = [(f["family"], f["id"], old[(f["family"], f["id"])], f["verdict"])
+                    for f in weeks[after]["forecasts"] if old.get((f["family"], f["id"]), f["verdict"]) != f["verdict"]]
+        changes = weeks[after]["changes"]
+        assert changes["previous_week"] == before
+        assert [(c["family"], c["id"], c["from"], c["to"]) for c in changes["verdicts"]] == expected
+        known = {e["entry"] for e in weeks[before]["entries_since_baseline"]}
+        assert [e["entry"] for e in changes["new_entries"]] == [
+            e["entry"] for e in weeks[after]["entries_since_baseline"] if e["entry"] not in known]
+        verdict_changes += [(after, *change) for change in expected]
+    assert verdict_changes, "the bundled Hub's spring 2026 has verdict changes (Qwen open-weights in W16)"
+
+    week, family, forecast, old, new = next(c for c in verdict_changes if c[1] == "Qwen")
+    markdown = (tmp_path / "reports" / f"{week}.md").read_text(encoding="utf-8")
+    top = markdown.split("## New this week")[0]
+    assert "## Changed since last week" in top and f"{old} → {new}" in top
+    html = (tmp_path / "reports" / f"{week}.html").read_text(encoding="utf-8")
+    assert html.index('id="changed"') < html.index('id="new"')
+
+    index = (tmp_path / "reports" / "index.html").read_text(encoding="utf-8")
+    title = "Small models (≤ 10B)" if forecast == "small-models" else "Open weights"
+    strip = re.search(rf"<th scope=\"row\">{family} · {re.escape(title)}.*?</tr>", index, re.S).group(0)
+    cells = re.findall(r'<li class="cell v-(\w+)( changed)?"><a href="(\d{4}-W\d\d)\.html"', strip)
+    assert [c[2] for c in cells] == names  # one cell per week, oldest first
+    assert [c[2] for c in cells if c[1]] == [c[0] for c in verdict_changes if c[1:3] == (family, forecast)]
+    assert dict((c[2], c[0]) for c in cells)[week] == new
+
+
+def test_a_week_without_its_predecessor_says_so(config_path: Path, tmp_path: Path) -> None:
+    run_cli("poll", "--config", str(config_path))
+    run_cli("report", "--config", str(config_path), "--as-of", "2026-11-22")
+    report = _weeks(tmp_path / "reports")["2026-W47"]
+    assert report["changes"] == {"previous_week": None, "verdicts": [], "new_entries": [], "events": [], "counters": []}
+    assert "No report of the previous week" in (tmp_path / "reports" / "2026-W47.md").read_text(encoding="utf-8")
+
+
+def test_counter_moves_of_a_quarter_or_more_are_listed(tmp_path: Path) -> None:
+    from lineupwatch.report.render import write_report
+
+    def week(name: str, as_of: str, small: int, larger: int) -> dict:  # SYNTHETIC counters
+        return {"schema": 1, "week": name, "as_of": as_of, "baseline_date": "2026-03-04", "forecasts": [],
+                "indicators": {"by_family": {"Qwen": {"small_downloads": small, "larger_downloads": larger,
+                                                      "small_children": None, "larger_children": None}}}}
+
+    write_report(week("2026-W46", "2026-11-15", 1000, 1000), tmp_path)
+    paths = write_report(week("2026-W47", "2026-11-22", 2000, 1200), tmp_path)
+    changes = json.loads(paths["json"].read_text(encoding="utf-8"))["changes"]
+    assert changes["counters"] == [{"family": "Qwen", "counter": "small_downloads", "from": 1000, "to": 2000,
+                                    "change": 1.0}]  # larger downloads moved 20%: not notable
+    assert "- Counters: Qwen small downloads: 1,000 → 2,000 (+100%)" in paths["markdown"].read_text(encoding="utf-8")
