@@ -19,6 +19,7 @@ import bisect
 import hashlib
 import json
 import zlib
+from itertools import accumulate
 
 from sqlite_utils import Database
 
@@ -87,11 +88,8 @@ def encode_ints(values: list[int]) -> bytes:
 
 
 def decode_ints(blob: bytes) -> list[int]:
-    values, total = [], 0
-    for delta in json.loads(zlib.decompress(blob)):
-        total += delta
-        values.append(total)
-    return values
+    """The running sum in C (`accumulate`): the adoption scores decode over a hundred listings."""
+    return list(accumulate(json.loads(zlib.decompress(blob))))
 
 
 def encode_counters(rows: list[dict]) -> bytes:
