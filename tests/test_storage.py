@@ -13,13 +13,17 @@ import pytest
 
 from conftest import bundled_models, run_cli, write_config
 from lineupwatch import store
+from lineupwatch.analysis.adoption import adoption_scores, wanted_downloads
+from lineupwatch.analysis.entries import build_entries
 from lineupwatch.config import load_config
+from lineupwatch.ecosystem_facts import downloads_on, ok_poll_days
 from lineupwatch.facts import load_facts
 from lineupwatch.normalize import normalize_repos
 from lineupwatch.poll import run_poll
-from lineupwatch.raw_archive import COUNTER_COLUMNS, CounterReader
+from lineupwatch.raw_archive import COUNTER_COLUMNS, CounterReader, load_listings
 from lineupwatch.replay import ReplayHub
 from lineupwatch.retention import polls_to_thin
+from synthetic import model
 
 LEGACY = Path(__file__).parent / "data" / "legacy" / "legacy-m002.db.gz"
 OLD_COUNTERS = ("downloads", "downloads_all_time", "likes")
@@ -247,3 +251,49 @@ def test_bad_retention_setting_is_a_one_line_error(tmp_path: Path) -> None:
     result = run_cli("vacuum", "--config", str(config_path), ok=False)
     assert result.exit_code != 0
     assert "key 'storage.counters_keep_every': expected week or month, got 'day'" in result.output
+
+
+def test_adoption_scores_from_the_polls_they_need_equal_a_brute_force_over_every_poll(tmp_path: Path) -> None:
+    """SYNTHETIC Qwen3.7 repos released during 30 daily polls, copies created later, all-time
+    downloads that rise and fall, go missing or null, a repo removed then restored, and old
+    counters thinned by vacuum: the figures read for the scores are the brute force's."""
+    sizes = (1, 2, 4, 8, 9, 14)
+    originals = [model(f"Qwen/Qwen3.7-{s}B", f"2026-10-{5 + 3 * i:02d}", params_b=s + 0.2) for i, s in enumerate(sizes)]
+    copies = [model(f"{m['id']}-GGUF", f"2026-10-{8 + 3 * i:02d}", parent=m["id"], relation="quantized")
+              for i, m in enumerate(originals)]
+    start = datetime(2026, 10, 5, 6, tzinfo=timezone.utc)
+    with ReplayHub([]) as hub:
+        config_path = write_config(tmp_path, hub.url, extra='watch = ["Qwen"]', children_budget=0)
+        config_path.write_text(config_path.read_text().replace("[storage]\n", "[storage]\ncounters_daily_days = 7\n"))
+        config = load_config(config_path)
+        db = store.open_db(config.database_path)
+        for day in range(30):
+            moment = start + timedelta(days=day)
+            hub.set_models([_churned(m, i, day) for i, m in enumerate(originals + copies)
+                            if m["createdAt"][:10] <= moment.date().isoformat()
+                            and not (m["id"] == "Qwen/Qwen3.7-4B" and 9 <= day < 15)])
+            run_poll(config, db, endpoint=hub.url, now=lambda moment=moment: moment)
+    assert "thinned the counters of" in run_cli("vacuum", "--config", str(config_path)).output
+    as_of = (start + timedelta(days=29)).date()
+    poll_days = ok_poll_days(db, as_of)
+    brute, last = {}, {}
+    for poll_id, day in db.execute("SELECT id, substr(started_at, 1, 10) FROM polls WHERE status = 'ok' ORDER BY id"):
+        for models in load_listings(db, poll_id).values():  # thinned listings come back without counters
+            last |= {m["id"]: m["downloadsAllTime"] for m in models if m.get("downloadsAllTime") is not None}
+        brute[day] = dict(last)
+    entries = build_entries(load_facts(db, as_of).repos, config.analysis)
+    ages = (1, 3, 7, 14)
+    wanted = wanted_downloads(entries, poll_days, ages, as_of)
+    read = downloads_on(db, wanted)
+    assert read == {day: {r: brute[day][r] for r in repos if r in brute[day]} for day, repos in wanted.items()}
+    assert len(wanted) < len(poll_days)  # a few polls, not the whole series
+    scores = adoption_scores(entries, read, poll_days, ages, 2, as_of, date(2026, 1, 1))
+    assert scores == adoption_scores(entries, brute, poll_days, ages, 2, as_of, date(2026, 1, 1))
+    assert sum(v is not None for row in scores for v in row["scores"].values()) >= 10  # not vacuously equal
+
+
+def _churned(model: dict, i: int, day: int) -> dict:
+    """All-time downloads that move both ways; now and then absent or null, as odd payloads are."""
+    if (day + i) % 7 == 3:
+        return {k: v for k, v in model.items() if k != "downloadsAllTime"}
+    return {**model, "downloadsAllTime": None if (day + i) % 11 == 5 else 100 * ((day * 37 + i * 11) % 50) + i}

@@ -230,7 +230,7 @@ def test_the_band_rule_fires_once_per_stretch_of_weeks_outside_the_band(shares: 
 
 
 def test_the_adoption_score_divides_by_the_tenth_best_of_the_size_class_at_the_same_age() -> None:
-    from lineupwatch.analysis.adoption import adoption_scores
+    from lineupwatch.analysis.adoption import adoption_scores, wanted_downloads
     from lineupwatch.analysis.entries import Entry
 
     def entry(key: str, released: str, size_class: str = "small") -> Entry:
@@ -242,13 +242,15 @@ def test_the_adoption_score_divides_by_the_tenth_best_of_the_size_class_at_the_s
     old = [entry(f"old{i}", "2026-01-01") for i in range(1, 13)]
     new = entry("new", "2026-03-10")
     poll_days = [f"2026-01-{d:02d}" for d in range(1, 32)] + ["2026-03-17"]
-    series = {}
+    downloads: dict[str, dict[str, int]] = {"2026-01-08": {}, "2026-01-31": {}, "2026-03-17": {new.repos[0]: 8000}}
     for i, e in enumerate(old, 1):
-        series[e.repos[0]] = (["2026-01-08", "2026-01-31"], [i * 600, i * 3000])
-        series[e.repos[1]] = (["2026-01-08"], [i * 400])
-    series[new.repos[0]] = (["2026-03-17"], [8000])
-    rows = adoption_scores(old + [new, entry("big", "2026-03-10", "medium")], series, poll_days, (7, 30), 10,
-                           date(2026, 4, 30), date(2026, 3, 4))
+        downloads["2026-01-08"] |= {e.repos[0]: i * 600, e.repos[1]: i * 400}
+        downloads["2026-01-31"] |= {e.repos[0]: i * 3000, e.repos[1]: i * 400}
+    entries = old + [new, entry("big", "2026-03-10", "medium")]
+    assert wanted_downloads(entries, poll_days, (7, 30), date(2026, 4, 30)) == {
+        "2026-01-08": {r for e in old for r in e.repos}, "2026-01-31": {r for e in old for r in e.repos},
+        "2026-03-17": {*new.repos, "Qwen/big", "Qwen/big-GGUF"}}  # day 30 of new and big: no poll near it
+    rows = adoption_scores(entries, downloads, poll_days, (7, 30), 10, date(2026, 4, 30), date(2026, 3, 4))
     scores = {r["entry"]: r["scores"] for r in rows}
     # at day 7, the 13 measured small entries rank 12k, 11k, 10k, 9k, 8k, 8k (new), 7k, 6k, 5k, 4k (old4): 10th
     assert scores["new"] == {"7": round(8000 / 4000, 3), "30": None}

@@ -7,18 +7,18 @@ from __future__ import annotations
 
 from sqlite_utils import Database
 
-from .analysis.adoption import adoption_scores
+from .analysis.adoption import adoption_scores, wanted_downloads
 from .analysis.ecosystem import counted_pipelines, ecosystem_block, first_week, new_generations
 from .analysis.entries import build_entries
 from .config import Config
-from .ecosystem_facts import load_download_series, load_ecosystem
+from .ecosystem_facts import downloads_on, load_ecosystem, ok_poll_days
 from .facts import Facts
 
 
 def ecosystem_of(db: Database, config: Config, facts: Facts, adoption: bool = True) -> dict:
     """The report's `ecosystem` block: the stream as the database knew it on the facts' day, and the
     adoption score of each entry since the baseline from the project's own poll history (the alert
-    rules do without it: it reads every download figure ever observed)."""
+    rules do without it: it reads past polls' download figures)."""
     gens = new_generations(facts.repos, config)
     settings = config.analysis
     stream = load_ecosystem(db, facts.as_of, first_week(config), small_b=config.size_classes.small,
@@ -29,8 +29,10 @@ def ecosystem_of(db: Database, config: Config, facts: Facts, adoption: bool = Tr
     block = ecosystem_block(stream, config, gens)
     if not adoption:
         return block
-    series, poll_days = load_download_series(db, facts.as_of)
+    poll_days = ok_poll_days(db, facts.as_of)
     entries = build_entries((r for r in facts.repos if r.family in config.watch), settings)
-    block["adoption"] = adoption_scores(entries, series, poll_days, settings.adoption_days, settings.adoption_rank,
+    ages = settings.adoption_days
+    downloads = downloads_on(db, wanted_downloads(entries, poll_days, ages, facts.as_of))
+    block["adoption"] = adoption_scores(entries, downloads, poll_days, ages, settings.adoption_rank,
                                         facts.as_of, settings.baseline_date)
     return block

@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from sqlite_utils import Database
 
-from .raw_archive import counter_series
+from .raw_archive import counters_on
 
 _NO_RUNS = {"runs": 0, "ok": 0, "failed": 0, "last_ok": None, "last_error": None, "backfilled": False,
             "read_later": 0, "loopback": False}
@@ -114,12 +114,16 @@ def _loopback(endpoint: str | None) -> bool:
     return host in ("127.0.0.1", "localhost", "[::1]") or host.startswith("127.")
 
 
-def load_download_series(db: Database, as_of: date) -> tuple[dict[str, tuple[list[str], list[int]]], list[str]]:
-    """Every watched repo's all-time downloads by poll day (a point where the value changed, so a
-    day's value is the last one on or before it), and the days of ok polls."""
-    day = as_of.isoformat()
-    series = counter_series(db, "downloadsAllTime", day)  # the counters live in the raw archive's columns
-    polls = [row[0] for row in db.execute(
+def ok_poll_days(db: Database, as_of: date) -> list[str]:
+    """The days of ok polls up to a day: where an adoption figure can be measured."""
+    return [row[0] for row in db.execute(
         "SELECT DISTINCT substr(started_at, 1, 10) FROM polls WHERE status = 'ok' AND substr(started_at, 1, 10) <= ? "
-        "ORDER BY 1", [day])]
-    return series, polls
+        "ORDER BY 1", [as_of.isoformat()])]
+
+
+def downloads_on(db: Database, wanted: dict[str, set[str]]) -> dict[str, dict[str, int]]:
+    """{poll day: {repo id: all-time downloads}} for the repos wanted on each day, from the raw
+    archive's counter columns (a repo's value is the last one seen up to that day)."""
+    listed_from = {repo_id: (org, first) for repo_id, org, first in db.execute(
+        "SELECT repo_id, org, first_seen_poll FROM repos")}
+    return counters_on(db, "downloadsAllTime", wanted, listed_from)

@@ -19,6 +19,7 @@ import bisect
 import hashlib
 import json
 import zlib
+from itertools import accumulate
 
 from sqlite_utils import Database
 
@@ -87,11 +88,8 @@ def encode_ints(values: list[int]) -> bytes:
 
 
 def decode_ints(blob: bytes) -> list[int]:
-    values, total = [], 0
-    for delta in json.loads(zlib.decompress(blob)):
-        total += delta
-        values.append(total)
-    return values
+    """The running sum in C (`accumulate`): the adoption scores decode over a hundred listings."""
+    return list(accumulate(json.loads(zlib.decompress(blob))))
 
 
 def encode_counters(rows: list[dict]) -> bytes:
@@ -155,28 +153,56 @@ def load_listings(db: Database, poll_id: int, cache: DocCache | None = None) -> 
     return listings
 
 
-def counter_series(db: Database, key: str, until_day: str) -> dict[str, tuple[list[str], list[int]]]:
-    """{repo_id: (poll days, values)} of one counter (a Hub key) from every poll whose counters are
-    kept, up to a day: a point where the value changed (or first appeared), the last of a day winning."""
-    repo_of = dict(db.execute("SELECT id, repo_id FROM raw_docs").fetchall())
-    series: dict[str, tuple[list[str], list[int]]] = {}
-    rows = db.execute("SELECT substr(p.started_at, 1, 10), l.docs, l.counters FROM raw_listings AS l "
-                      "JOIN polls AS p ON p.id = l.poll_id WHERE l.counters IS NOT NULL "
-                      "AND substr(p.started_at, 1, 10) <= ? ORDER BY l.poll_id, l.org", [until_day])
-    for day, docs, counters in rows:
-        column = json.loads(zlib.decompress(counters))["columns"].get(key) or ()
-        for doc_id, value in zip(decode_ints(docs), column):
-            if (value := _count(value)) is None:
+def counters_on(db: Database, key: str, wanted: dict[str, set[str]],
+                listed_from: dict[str, tuple[str, int]]) -> dict[str, dict[str, int]]:
+    """{day: {repo_id: value}} of one counter (a Hub key): for each day asked, each wanted repo's
+    value in the newest kept listing up to that day that has one (the last of a listing winning).
+
+    Reads only the listings it needs, each decoded once: a day's own poll gives almost every
+    value; earlier polls are read only for repos that poll did not give (thinned, removed). A
+    repo (one with a `repos` row) is looked for only in its org's listings from its first poll on
+    (`listed_from`: repo id -> (org, first_seen_poll)), as `CounterReader` does. Reading every poll's
+    column instead cost 1.2 s on a year of daily polls (issue 13)."""
+    listings = db.execute("SELECT l.poll_id, lower(l.org), l.org, substr(p.started_at, 1, 10) FROM raw_listings "
+                          "AS l JOIN polls AS p ON p.id = l.poll_id WHERE l.counters IS NOT NULL "
+                          "ORDER BY l.poll_id, l.org").fetchall()
+    decoded: dict[tuple[int, str], dict[str, int]] = {}
+    repo_of: dict[int, str] = {}
+    found: dict[str, dict[str, int]] = {}
+    for day, repos in wanted.items():
+        values, missing = found.setdefault(day, {}), set(repos)
+        orgs, floor = _where_listed(missing, listed_from)
+        for poll_id, org_key, org, listed_on in reversed(listings):
+            if not missing or poll_id < floor:
+                break
+            if listed_on > day or org_key not in orgs:
                 continue
-            days, values = series.setdefault(repo_of[doc_id], ([], []))
-            if values and values[-1] == value:
-                continue
-            if days and days[-1] == day:
-                values[-1] = value
-            else:
-                days.append(day)
-                values.append(value)
-    return series
+            if (poll_id, org) not in decoded:
+                repo_of = repo_of or dict(db.execute("SELECT id, repo_id FROM raw_docs").fetchall())
+                decoded[poll_id, org] = _listing_counts(db, poll_id, org, key, repo_of)
+            if hit := missing & decoded[poll_id, org].keys():
+                values.update((repo_id, decoded[poll_id, org][repo_id]) for repo_id in hit)
+                missing -= hit
+                orgs, floor = _where_listed(missing, listed_from)
+    return found
+
+
+def _where_listed(repos: set[str], listed_from: dict[str, tuple[str, int]]) -> tuple[set[str], int]:
+    """The orgs (lower case) whose listings can hold these repos, and the first poll that can."""
+    places = [listed_from[repo_id] for repo_id in repos]
+    return {org.lower() for org, _ in places}, min((poll_id for _, poll_id in places), default=0)
+
+
+def _listing_counts(db: Database, poll_id: int, org: str, key: str, repo_of: dict[int, str]) -> dict[str, int]:
+    """{repo_id: value} of one counter in one listing, skipping values that are not counts."""
+    docs, counters = db.execute("SELECT docs, counters FROM raw_listings WHERE poll_id = ? AND org = ?",
+                                [poll_id, org]).fetchone()
+    column = json.loads(zlib.decompress(counters))["columns"].get(key) or ()
+    counts = {}
+    for doc_id, value in zip(decode_ints(docs), column):
+        if (value := _count(value)) is not None:
+            counts[repo_of[doc_id]] = value
+    return counts
 
 
 class CounterReader:

@@ -17,42 +17,58 @@ from datetime import date, timedelta
 from .entries import Entry
 
 
-def downloads_at(entry: Entry, day: date, series: dict[str, tuple[list[str], list[int]]],
-                 poll_days: list[str], tolerance: int) -> int | None:
-    """The entry's all-time downloads at the last poll in [day - tolerance, day], or None."""
+def poll_day_at(day: date, poll_days: list[str], tolerance: int) -> str | None:
+    """The last poll day in [day - tolerance, day], or None: an older figure says nothing of that age."""
     at = bisect.bisect_right(poll_days, day.isoformat())
     if at == 0 or poll_days[at - 1] < (day - timedelta(days=tolerance)).isoformat():
         return None
-    poll_day = poll_days[at - 1]
-    total, seen = 0, False
-    for repo_id in entry.repos:
-        days, values = series.get(repo_id, ([], []))
-        i = bisect.bisect_right(days, poll_day)
-        if i:
-            total, seen = total + values[i - 1], True
-    return total if seen else None
+    return poll_days[at - 1]
 
 
-def adoption_scores(entries: list[Entry], series: dict[str, tuple[list[str], list[int]]], poll_days: list[str],
+def _poll_days_of(entry: Entry, ages: tuple[int, ...], poll_days: list[str], as_of: date) -> list[str | None]:
+    """The poll day each age of the entry is measured at (None: not measurable as of the day)."""
+    return [poll_day_at(entry.released + timedelta(days=age), poll_days, max(1, age // 7))
+            if entry.released + timedelta(days=age) <= as_of else None for age in ages]
+
+
+def wanted_downloads(entries: list[Entry], poll_days: list[str], ages: tuple[int, ...],
+                     as_of: date) -> dict[str, set[str]]:
+    """{poll day: repo ids}: the only figures the scores read, so that the caller reads a few
+    polls' counters instead of every repo's whole series."""
+    wanted: dict[str, set[str]] = {}
+    for entry in entries:
+        for poll_day in _poll_days_of(entry, ages, poll_days, as_of):
+            if poll_day is not None:
+                wanted.setdefault(poll_day, set()).update(entry.repos)
+    return wanted
+
+
+def downloads_at(entry: Entry, poll_day: str | None, downloads: dict[str, dict[str, int]]) -> int | None:
+    """The entry's all-time downloads (its repos summed) at a poll day, or None if none was seen."""
+    seen = downloads.get(poll_day or "", {})
+    figures = [seen[repo_id] for repo_id in entry.repos if repo_id in seen]
+    return sum(figures) if figures else None
+
+
+def adoption_scores(entries: list[Entry], downloads: dict[str, dict[str, int]], poll_days: list[str],
                     ages: tuple[int, ...], rank: int, as_of: date, since: date) -> list[dict]:
-    """Scores of the entries released since `since`, each against its size class's `rank`-th best."""
-    rows = []
+    """Scores of the entries released since `since`, each against its size class's `rank`-th best.
+    `downloads`: {poll day: {repo id: all-time downloads}}, at least the figures `wanted_downloads` names."""
+    values = [[downloads_at(entry, poll_day, downloads) for poll_day in _poll_days_of(entry, ages, poll_days, as_of)]
+              for entry in entries]
     measured: dict[int, dict[str, list[int]]] = {}
-    for age in ages:
+    for i, age in enumerate(ages):
         by_class: dict[str, list[int]] = {}
-        for entry in entries:
-            day = entry.released + timedelta(days=age)
-            value = downloads_at(entry, day, series, poll_days, max(1, age // 7)) if day <= as_of else None
-            if value is not None and entry.size_class:
+        for entry, figures in zip(entries, values):
+            if (value := figures[i]) is not None and entry.size_class:
                 by_class.setdefault(entry.size_class, []).append(value)
         measured[age] = {c: sorted(v, reverse=True) for c, v in by_class.items()}
-    for entry in entries:
+    rows = []
+    for entry, figures in zip(entries, values):
         if entry.released < since or not entry.counted:
             continue
         scores: dict[str, float | None] = {}
-        for age in ages:
-            day = entry.released + timedelta(days=age)
-            value = downloads_at(entry, day, series, poll_days, max(1, age // 7)) if day <= as_of else None
+        for age, value in zip(ages, figures):
             ranked = measured[age].get(entry.size_class or "", [])
             reference = ranked[min(rank, len(ranked)) - 1] if ranked else None
             scores[str(age)] = round(value / reference, 3) if value is not None and reference else None
