@@ -28,7 +28,6 @@ class KnownFact:
     repo_id: str
     params_total_b: float | None
     params_active_b: float | None
-    release_date: str  # as the facts give it: 2026-08-26, 2026-08-26~, 2026-03~, 2025~
     date_doubt: str | None  # why the release date is uncertain, or None
     existence_doubt: str | None  # why the release itself is uncertain, or None
 
@@ -63,7 +62,7 @@ def _table() -> dict[str, KnownFact]:
 def _fact(row: dict[str, str]) -> KnownFact:
     notes, date = row.get("notes") or "", row.get("release_date") or ""
     return KnownFact(row["repo_id"], _number(row.get("params_total_b")), _number(row.get("params_active_b")),
-                     date, date_doubt(date, notes), "weight release not confirmed" if _NOT_RELEASED.search(notes) else None)
+                     date_doubt(date, notes), "weight release not confirmed" if _NOT_RELEASED.search(notes) else None)
 
 
 def date_doubt(date: str, notes: str) -> str | None:

@@ -475,14 +475,14 @@ def _with_known_sizes(result: _Resolved, repo_id: str) -> _Resolved:
     active, active_source = result.active_b, result.active_source
     if active is None and fact is not None and fact.params_active_b is not None:
         active, active_source = fact.params_active_b, "facts"
+    known_total = fact.params_total_b if fact is not None else None
+    suffix = f"-A{active:g}B" if active is not None else ""
     label = result.size_label
-    if label and label.startswith("~") and fact is not None and fact.params_total_b:  # '~1T' -> '1T-A32B'
-        label = _approx_label(fact.params_total_b).lstrip("~") + (f"-A{active:g}B" if active is not None else "")
-    elif _tier_only(label):
-        total = fact.params_total_b if fact is not None and fact.params_total_b is not None else result.total_b
-        if total is not None:
-            size = _approx_label(total).lstrip("~") if fact is not None and fact.params_total_b else _approx_label(total)
-            label = f"{label} · {size}" + (f"-A{active:g}B" if active is not None else "")
+    if label and label.startswith("~") and known_total:  # '~1T' -> '1T-A32B'
+        label = _approx_label(known_total).lstrip("~") + suffix
+    elif _tier_only(label) and (known_total or result.total_b) is not None:
+        size = _approx_label(known_total).lstrip("~") if known_total else _approx_label(result.total_b)
+        label = f"{label} · {size}{suffix}"
     return replace(result, size_label=label, active_b=active, active_source=active_source)
 
 

@@ -151,6 +151,7 @@ def rebuild(config: Config, db: Database) -> int:
     poll_ids = store.ok_poll_ids(db)
     docs = store.DocCache(db)
     known: dict[str, dict] = {}
+    listed_before: set[str] = set()  # what store.orgs_listed_before gives, kept as the polls go by
     with db.atomic():
         store.clear_derived(db)
         for poll_id in poll_ids:
@@ -158,8 +159,9 @@ def rebuild(config: Config, db: Database) -> int:
             listings = store.load_listings(db, poll_id, docs)
             records = normalize_repos([m for org in json.loads(orgs) for m in listings.get(org, [])], config)
             changes = store.derive_poll(known, poll_id, started, records, store.load_children(db, poll_id),
-                                        listings.keys(), store.orgs_listed_before(db, poll_id))
+                                        listings.keys(), set(listed_before))
             known.update((row["repo_id"], row) for row in changes.repo_rows)
+            listed_before |= {org.casefold() for org in listings}
             store.write_history(db, changes)
         store.write_repos(db, known.values())
     return len(poll_ids)

@@ -49,19 +49,12 @@ class HubTimeline:
         return cls(load_state(bundled_state_path()), public_at)
 
     @property
-    def first_day(self) -> datetime:
-        return self.repos[0].public
-
-    @property
     def last_day(self) -> datetime:
         return STATE_AS_OF
 
     def state_at(self, moment: datetime) -> list[dict]:
         """The repos public at `moment`, as the Hub's listing would have returned them then."""
         return [_grown(repo, moment) for repo in self.repos if repo.public <= moment]
-
-    def public_on(self, moment: datetime) -> dict[str, datetime]:
-        return {r.model["id"]: r.public for r in self.repos if r.public <= moment}
 
 
 def _grown(repo: _Repo, moment: datetime) -> dict:
