@@ -292,7 +292,7 @@ def rebuild(config: Config) -> None:
         lineupwatch rebuild
     """
     with locked_db(config) as db:
-        from .poll import rebuild as rebuild_tables
+        from .rebuild import rebuild as rebuild_tables
         from .stream_store import rebuild_stream
 
         count = rebuild_tables(config, db)

@@ -370,44 +370,151 @@ class _Resolved:
 
 def normalize_repos(models: Iterable[dict], config: Config) -> list[RepoRecord]:
     """Records for the repos of watched families, sorted by repo_id; others are skipped."""
-    pending: dict[str, _Pending] = {}
-    for model in models:
-        item = _pending(model, config)
-        if item is not None:
-            pending[item.repo_id] = item
-    _transformers_originals(pending)
-    resolver = _Resolver(pending)
-    for repo_id in sorted(r for r, item in pending.items() if not item.quantized):
+    return Normalizer(config).normalize(models)
+
+
+class Normalizer:
+    """Normalizes poll after poll. Given each model's doc key (`keys`: equal exactly when the
+    repo's JSON, counters aside, is equal), it re-derives only the repos whose inputs changed since
+    the last poll and reuses the rest: a rebuild normalizes every poll of the history, and a day
+    changes a few repos in a thousand. Without keys, or after a poll whose base-model graph had a
+    cycle (where the result depends on the order of resolution), it normalizes everything. Either
+    way the records are those `normalize_repos` gives (tests/test_normalize_incremental.py)."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self._by_key: dict[object, tuple[str, _Pending] | None] = {}  # doc key -> (repo_id, first pass)
+        self._keys: dict[str, object] = {}  # repo_id -> doc key, as of the last poll
+        self._resolver: _Resolver | None = None  # the last poll's second pass, kept when reusable
+        self._records: dict[str, RepoRecord] = {}  # the last poll's records, counters aside
+        self.resolved_anew = 0  # repos the last poll resolved again (the others were reused)
+
+    def normalize(self, models: Iterable[dict], keys: Iterable[object] | None = None) -> list[RepoRecord]:
+        models = list(models)
+        keyed = keys is not None
+        pending, current, newest = self._first_pass(models, list(keys) if keyed else [None] * len(models))
+        pending = _transformers_originals(pending)
+        resolver = _incremental(pending, self._resolver, current, self._keys) if keyed else None
+        if resolver is None:
+            resolver = _Resolver(pending)
+            _resolve(resolver, set(pending))
+        records = {r: self._records[r] if r not in resolver.fresh and r in self._records
+                   else _record(pending[r], resolver.resolve(r), self.config) for r in pending}
+        self.resolved_anew = len(resolver.fresh)
+        kept = keyed and not resolver.cyclic
+        self._keys, self._resolver, self._records = (current, resolver, records) if kept else ({}, None, {})
+        return [_with_counters(records[r], newest[r]) for r in sorted(records)]
+
+    def _first_pass(self, models: list[dict], keys: list[object]
+                    ) -> tuple[dict[str, _Pending], dict[str, object], dict[str, dict]]:
+        """(first pass by repo_id, doc key by repo_id, the model each record takes its counters from)."""
+        pending: dict[str, _Pending] = {}
+        current: dict[str, object] = {}
+        newest: dict[str, dict] = {}
+        by_key: dict[object, tuple[str, _Pending] | None] = {}
+        for model, key in zip(models, keys):
+            if key is not None and key in self._by_key:
+                hit = self._by_key[key]
+            else:
+                item = _pending(model, self.config)
+                hit = (item.repo_id, item) if item is not None else None
+            if key is not None:
+                by_key[key] = hit
+            if hit is not None:
+                pending[hit[0]], current[hit[0]], newest[hit[0]] = hit[1], key, model
+        self._by_key = by_key
+        return pending, current, newest
+
+
+
+def _resolve(resolver: _Resolver, repos: set[str]) -> None:
+    """The second pass over `repos`, in the order a whole pass takes: originals, then the index
+    of originals by match key, then copies."""
+    for repo_id in sorted(r for r in repos if not resolver.pending[r].quantized):
         resolver.resolve(repo_id)
     resolver.index_originals()
-    return [_record(pending[r], resolver.resolve(r), config) for r in sorted(pending)]
+    for repo_id in sorted(r for r in repos if resolver.pending[r].quantized):
+        resolver.resolve(repo_id)
 
 
-def _transformers_originals(pending: dict[str, _Pending]) -> None:
+def _incremental(pending: dict[str, _Pending], last: _Resolver | None, current: dict[str, object],
+                 last_keys: dict[str, object]) -> _Resolver | None:
+    """The second pass re-run only for the repos whose result may differ from the last poll's:
+    the changed ones (new, gone, new doc), what reads them (children through base-model tags, an
+    '-hf' repo whose original came or went), and copies whose match key an affected original had
+    or has. None: resolve everything (no last poll, many changes, or a cycle met)."""
+    changed = {r for r in current.keys() | last_keys.keys() if current.get(r) != last_keys.get(r)} if last else set()
+    if last is None or len(changed) * 4 > len(pending):
+        return None
+    children: dict[str, list[str]] = {}
+    for repo_id, item in pending.items():
+        for _, parent in item.base_models:
+            children.setdefault(parent, []).append(repo_id)
+        if item.parse.parsed.quant == "hf":
+            children.setdefault(repo_id[:-3].casefold(), []).append(repo_id)
+    readers = _reach(changed, children) & pending.keys()
+    resolver = _Resolver(pending, last, readers)
+    originals = {r for r in readers if not pending[r].quantized}
+    keys = {last.resolved[r].match_key for r in readers | changed if r in last.resolved}
+    keys |= {resolver.resolve(r).match_key for r in sorted(originals)}
+    copies = {r for r, item in pending.items() if item.quantized and r in last.resolved
+              and last.resolved[r].match_key in keys}
+    resolver.forget(_reach(copies, children) & pending.keys() - readers)
+    _resolve(resolver, resolver.fresh)
+    return None if resolver.cyclic else resolver
+
+
+def _reach(start: set[str], children: dict[str, list[str]]) -> set[str]:
+    """`start` and every repo that reads it, transitively (a casefolded id reaches its '-hf' repo)."""
+    seen, todo = set(start), list(start)
+    while todo:
+        repo_id = todo.pop()
+        for key in {repo_id, repo_id.casefold()}:
+            for child in children.get(key, ()):
+                if child not in seen:
+                    seen.add(child)
+                    todo.append(child)
+    return seen
+
+
+def _transformers_originals(pending: dict[str, _Pending]) -> dict[str, _Pending]:
     """A '-hf' repo is a re-packaging when its original is there too (Qwen3-ASR-0.6B-hf beside
-    Qwen3-ASR-0.6B); alone, it is the transformers-format original (meta-llama/Llama-2-7b-hf)."""
+    Qwen3-ASR-0.6B); alone, it is the transformers-format original (meta-llama/Llama-2-7b-hf).
+    Returns new items for those, leaving the first pass (which a Normalizer keeps) untouched."""
     ids = {repo_id.casefold() for repo_id in pending}
-    for item in pending.values():
+    out = dict(pending)
+    for repo_id, item in pending.items():
         if (item.quantized and item.parse.parsed.quant == "hf" and not any(rel == "quantized" for rel, _ in item.base_models)
                 and item.repo_id[:-3].casefold() not in ids):
-            item.quantized = False
+            out[repo_id] = replace(item, quantized=False)
+    return out
 
 
 class _Resolver:
     """The second pass: generations through parents, copies' sizes through their bases."""
 
-    def __init__(self, pending: dict[str, _Pending]) -> None:
+    def __init__(self, pending: dict[str, _Pending], last: _Resolver | None = None,
+                 fresh: set[str] | None = None) -> None:
         self.pending = pending
-        self.generations: dict[str, str | None] = {}
-        self.resolved: dict[str, _Resolved] = {}
+        self.fresh = set(pending) if last is None else set(fresh or ())  # repos resolved anew
+        kept = pending.keys() - self.fresh
+        self.generations: dict[str, str | None] = {r: last.generations[r] for r in kept if r in last.generations} if last else {}
+        self.resolved: dict[str, _Resolved] = {r: last.resolved[r] for r in kept} if last else {}
         self.by_key: dict[str, str] = {}  # entry key -> first original with it
         self.active: set[str] = set()  # cycle guard: repos being resolved
+        self.cyclic = False  # the guard stopped a walk: the result depends on the order of resolution
+
+    def forget(self, repos: set[str]) -> None:
+        self.fresh |= repos
+        for repo_id in repos:
+            self.resolved.pop(repo_id, None)
 
     def generation(self, repo_id: str) -> str | None:
         """A version from the name, else the generation of a same-family parent, else the product."""
         if repo_id not in self.generations:
             item = self.pending[repo_id]
             found = item.parse.parsed.generation
+            self.cyclic |= not item.parse.versioned and repo_id in self.active
             if not item.parse.versioned and repo_id not in self.active:
                 self.active.add(repo_id)
                 parents = [p for _, p in item.base_models if p in self.pending and p != repo_id
@@ -424,8 +531,9 @@ class _Resolver:
         parsed = item.parse.parsed
         base = None
         self.active.add(repo_id)
-        parent = next((p for rel, p in item.base_models if rel == "quantized" and p in self.pending
-                       and p not in self.active), None)
+        parents = [p for rel, p in item.base_models if rel == "quantized" and p in self.pending]
+        parent = next((p for p in parents if p not in self.active), None)
+        self.cyclic |= item.quantized and any(p in self.active for p in parents)
         if item.quantized and parent is not None:
             base = self.resolve(parent)
         self.active.discard(repo_id)
@@ -580,6 +688,7 @@ def _count(value: object) -> int | None:
 
 
 def _record(item: _Pending, state: _Resolved, config: Config) -> RepoRecord:
+    """The record without counters: a Normalizer keeps it while the repo's doc is unchanged."""
     model, parsed = item.model, item.parse.parsed
     gated = model.get("gated", False)
     nominal = state.nominal_b
@@ -595,10 +704,21 @@ def _record(item: _Pending, state: _Resolved, config: Config) -> RepoRecord:
         sha=_text(model.get("sha")), license=_license(model),
         gated=_GATED.get(gated, str(gated).lower()) if isinstance(gated, (bool, str)) else "false",
         pipeline_tag=_text(model.get("pipeline_tag")), library_name=_text(model.get("library_name")),
-        base_models=item.base_models, downloads=_count(model.get("downloads")),
-        downloads_all_time=_count(model.get("downloadsAllTime")), likes=_count(model.get("likes")),
+        base_models=item.base_models, downloads=None, downloads_all_time=None, likes=None,
         release_tag=item.parse.release_tag,
     )
+
+
+def _with_counters(record: RepoRecord, model: dict) -> RepoRecord:
+    """The record with this poll's counters; the record itself for a doc without any (rebuild
+    replays docs, and reused records keep their identity). Built without __init__: it runs for
+    every repo of every poll, where `dataclasses.replace` took 5 us a repo."""
+    if "downloads" not in model and "downloadsAllTime" not in model and "likes" not in model:
+        return record
+    out = object.__new__(RepoRecord)
+    out.__dict__.update(record.__dict__, downloads=_count(model.get("downloads")),
+                        downloads_all_time=_count(model.get("downloadsAllTime")), likes=_count(model.get("likes")))
+    return out
 
 
 def lineage(model: dict) -> tuple[tuple[str, str], ...]:

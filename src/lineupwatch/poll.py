@@ -4,8 +4,8 @@ Each org is its own unit: an org whose listing fails, or that lists nothing, is 
 failed for this poll with its reason (`poll_orgs`), and the other orgs are stored. A failed org's
 repos keep their last state and none of them is marked removed. The poll's status is "ok" (every
 org stored), "partial" (some stored, some failed: the poll still counts as one that stored data)
-or "failed" (none stored: one poll row and its org rows, nothing else). `rebuild` replays the raw
-archive through the same derive step.
+or "failed" (none stored: one poll row and its org rows, nothing else). `rebuild` (rebuild.py)
+replays the raw archive through the same derive step.
 """
 
 from __future__ import annotations
@@ -143,28 +143,6 @@ def failure_line(org: str, endpoint: str, reason: str, config: Config) -> str:
     else:
         hint = "it is retried at the next poll; until then its repos keep their last state"
     return f"poll of org '{org}' at {endpoint} failed: {reason} ({hint})"
-
-
-def rebuild(config: Config, db: Database) -> int:
-    """Re-derive repos, observations and events from the raw archive of every ok poll. Each poll
-    goes through the same derive step as a live poll, in memory; repos is written once at the end."""
-    poll_ids = store.ok_poll_ids(db)
-    docs = store.DocCache(db)
-    known: dict[str, dict] = {}
-    listed_before: set[str] = set()  # what store.orgs_listed_before gives, kept as the polls go by
-    with db.atomic():
-        store.clear_derived(db)
-        for poll_id in poll_ids:
-            started, orgs = db.execute("SELECT started_at, orgs FROM polls WHERE id = ?", [poll_id]).fetchone()
-            listings = store.load_listings(db, poll_id, docs)
-            records = normalize_repos([m for org in json.loads(orgs) for m in listings.get(org, [])], config)
-            changes = store.derive_poll(known, poll_id, started, records, store.load_children(db, poll_id),
-                                        listings.keys(), set(listed_before))
-            known.update((row["repo_id"], row) for row in changes.repo_rows)
-            listed_before |= {org.casefold() for org in listings}
-            store.write_history(db, changes)
-        store.write_repos(db, known.values())
-    return len(poll_ids)
 
 
 def children_due(records: list[RepoRecord], fetched_at: dict[str, str | None], config: Config,

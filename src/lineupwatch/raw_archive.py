@@ -146,11 +146,26 @@ def load_listings(db: Database, poll_id: int, cache: DocCache | None = None) -> 
     """The raw models of one poll, by org, as the Hub returned them (thinned counters: absent)."""
     cache = cache or DocCache(db)
     listings = {}
-    rows = db.execute("SELECT org, docs, counters FROM raw_listings WHERE poll_id = ? ORDER BY org", [poll_id])
-    for org, docs, counters in rows.fetchall():
-        ids = decode_ints(docs)
+    for org, ids, counters in _listing_rows(db, poll_id):
         listings[org] = [{**doc, **moving} for doc, moving in zip(cache.docs(ids), decode_counters(counters, len(ids)))]
     return listings
+
+
+def load_doc_listings(db: Database, poll_id: int, cache: DocCache) -> dict[str, tuple[list[int], list[dict]]]:
+    """{org: (doc ids, docs)} of one poll, without the counters: what `rebuild` replays. A doc id
+    is equal exactly when the JSON but its counters is, the key a `Normalizer` reuses records by."""
+    return {org: (ids, cache.docs(ids)) for org, ids, _ in _listing_rows(db, poll_id)}
+
+
+def listing_counters(db: Database, poll_id: int, org: str, count: int) -> list[dict]:
+    """The counters of one org's listing of one poll, aligned with its docs."""
+    blob = db.execute("SELECT counters FROM raw_listings WHERE poll_id = ? AND org = ?", [poll_id, org]).fetchone()[0]
+    return decode_counters(blob, count)
+
+
+def _listing_rows(db: Database, poll_id: int) -> list[tuple[str, list[int], bytes | None]]:
+    rows = db.execute("SELECT org, docs, counters FROM raw_listings WHERE poll_id = ? ORDER BY org", [poll_id])
+    return [(org, decode_ints(docs), counters) for org, docs, counters in rows.fetchall()]
 
 
 def counters_on(db: Database, key: str, wanted: dict[str, set[str]],
