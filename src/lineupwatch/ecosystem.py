@@ -9,16 +9,19 @@ from sqlite_utils import Database
 
 from .analysis.adoption import adoption_scores, wanted_downloads
 from .analysis.ecosystem import counted_pipelines, ecosystem_block, first_week, new_generations
-from .analysis.entries import build_entries
+from .analysis.entries import Entry
+from .analysis.weekly import watched_entries
 from .config import Config
 from .ecosystem_facts import downloads_on, load_ecosystem, ok_poll_days
 from .facts import Facts
 
 
-def ecosystem_of(db: Database, config: Config, facts: Facts, adoption: bool = True) -> dict:
+def ecosystem_of(db: Database, config: Config, facts: Facts, adoption: bool = True,
+                 entries: list[Entry] | None = None) -> dict:
     """The report's `ecosystem` block: the stream as the database knew it on the facts' day, and the
     adoption score of each entry since the baseline from the project's own poll history (the alert
-    rules do without it: it reads past polls' download figures)."""
+    rules do without it: it reads past polls' download figures). `entries`: the watched entries of
+    these facts, when the caller has built them."""
     gens = new_generations(facts.repos, config)
     settings = config.analysis
     stream = load_ecosystem(db, facts.as_of, first_week(config), small_b=config.size_classes.small,
@@ -30,7 +33,7 @@ def ecosystem_of(db: Database, config: Config, facts: Facts, adoption: bool = Tr
     if not adoption:
         return block
     poll_days = ok_poll_days(db, facts.as_of)
-    entries = build_entries((r for r in facts.repos if r.family in config.watch), settings)
+    entries = watched_entries(facts, config) if entries is None else entries
     ages = settings.adoption_days
     downloads = downloads_on(db, wanted_downloads(entries, poll_days, ages, facts.as_of))
     block["adoption"] = adoption_scores(entries, downloads, poll_days, ages, settings.adoption_rank,

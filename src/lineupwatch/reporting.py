@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from .analysis.weekly import build_report, iso_week
+from .analysis.weekly import build_report, iso_week, watched_entries
 from .config import Config
 from .ecosystem import ecosystem_of
 from .facts import load_facts
@@ -17,12 +17,15 @@ from .report.render import write_forum, write_report
 def weekly_report(config: Config, db: Database, as_of: date) -> dict:
     """The report dict of the ISO week of `as_of`, computed from what the database knew that day."""
     facts = load_facts(db, as_of, trend_family=config.watch[0])
-    return build_report(facts, config, alerts_of_week(db, as_of), ecosystem_of(db, config, facts))
+    entries = watched_entries(facts, config)  # built once: the ecosystem block's adoption scores read them too
+    return build_report(facts, config, alerts_of_week(db, as_of), ecosystem_of(db, config, facts, entries=entries),
+                        entries)
 
 
-def write_weekly_report(config: Config, db: Database, as_of: date, out_dir: Path) -> dict[str, Path]:
-    """The report files of the ISO week of `as_of`, links under site.base_url when it is set."""
-    return write_report(weekly_report(config, db, as_of), out_dir, config.site.base_url)
+def write_weekly_report(config: Config, db: Database, as_of: date, out_dir: Path, index: bool = True) -> dict[str, Path]:
+    """The report files of the ISO week of `as_of`, links under site.base_url when it is set;
+    then the index and feed unless `index` is false."""
+    return write_report(weekly_report(config, db, as_of), out_dir, config.site.base_url, index)
 
 
 def write_forum_post(config: Config, db: Database, as_of: date, out_dir: Path) -> dict[str, Path]:
@@ -51,8 +54,10 @@ def week_ends(start: date, end: date) -> list[date]:
 
 
 def backfill(config: Config, db: Database, until: date, out_dir: Path) -> list[dict[str, Path]]:
-    """Every weekly report since the baseline week, each as it would have been on its Sunday."""
-    return [write_weekly_report(config, db, day, out_dir) for day in week_ends(config.analysis.baseline_date, until)]
+    """Every weekly report since the baseline week, each as it would have been on its Sunday;
+    the index and feed once, after the last."""
+    days = week_ends(config.analysis.baseline_date, until)
+    return [write_weekly_report(config, db, day, out_dir, index=day == days[-1]) for day in days]
 
 
 def due_week_end(out_dir: Path, today: date) -> date | None:

@@ -16,13 +16,19 @@ import re
 _UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff\u202a-\u202e\u2066-\u2069]")
 
 
+_NUMBERS = (int, float, bool)
+
+
 def clean_text(text: str) -> str:
-    """`text` without the characters no output format can carry."""
-    return _UNSAFE.sub("", text)
+    """`text` without the characters no output format can carry (printable ASCII has none: most
+    strings of a report skip the search)."""
+    return text if text.isascii() and text.isprintable() else _UNSAFE.sub("", text)
 
 
 def clean(value: object) -> object:
     """A JSON-like value (dicts, lists, strings, numbers) with every string cleaned, keys included."""
+    if value is None or type(value) in _NUMBERS:
+        return value
     if isinstance(value, str):
         return clean_text(value)
     if isinstance(value, dict):

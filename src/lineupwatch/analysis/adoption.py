@@ -25,10 +25,17 @@ def poll_day_at(day: date, poll_days: list[str], tolerance: int) -> str | None:
     return poll_days[at - 1]
 
 
-def _poll_days_of(entry: Entry, ages: tuple[int, ...], poll_days: list[str], as_of: date) -> list[str | None]:
-    """The poll day each age of the entry is measured at (None: not measurable as of the day)."""
-    return [poll_day_at(entry.released + timedelta(days=age), poll_days, max(1, age // 7))
-            if entry.released + timedelta(days=age) <= as_of else None for age in ages]
+def _poll_days_of(released: date, ages: tuple[int, ...], poll_days: list[str], as_of: date) -> list[str | None]:
+    """The poll day each age of an entry released that day is measured at (None: not measurable
+    as of the day)."""
+    return [poll_day_at(released + timedelta(days=age), poll_days, max(1, age // 7))
+            if released + timedelta(days=age) <= as_of else None for age in ages]
+
+
+def _poll_days_by_release(entries: list[Entry], ages: tuple[int, ...], poll_days: list[str],
+                          as_of: date) -> dict[date, list[str | None]]:
+    """_poll_days_of per release day: a dozen entries share one on a busy Hub."""
+    return {day: _poll_days_of(day, ages, poll_days, as_of) for day in {e.released for e in entries}}
 
 
 def wanted_downloads(entries: list[Entry], poll_days: list[str], ages: tuple[int, ...],
@@ -36,8 +43,9 @@ def wanted_downloads(entries: list[Entry], poll_days: list[str], ages: tuple[int
     """{poll day: repo ids}: the only figures the scores read, so that the caller reads a few
     polls' counters instead of every repo's whole series."""
     wanted: dict[str, set[str]] = {}
+    days_of = _poll_days_by_release(entries, ages, poll_days, as_of)
     for entry in entries:
-        for poll_day in _poll_days_of(entry, ages, poll_days, as_of):
+        for poll_day in days_of[entry.released]:
             if poll_day is not None:
                 wanted.setdefault(poll_day, set()).update(entry.repos)
     return wanted
@@ -54,8 +62,8 @@ def adoption_scores(entries: list[Entry], downloads: dict[str, dict[str, int]], 
                     ages: tuple[int, ...], rank: int, as_of: date, since: date) -> list[dict]:
     """Scores of the entries released since `since`, each against its size class's `rank`-th best.
     `downloads`: {poll day: {repo id: all-time downloads}}, at least the figures `wanted_downloads` names."""
-    values = [[downloads_at(entry, poll_day, downloads) for poll_day in _poll_days_of(entry, ages, poll_days, as_of)]
-              for entry in entries]
+    days_of = _poll_days_by_release(entries, ages, poll_days, as_of)
+    values = [[downloads_at(entry, poll_day, downloads) for poll_day in days_of[entry.released]] for entry in entries]
     measured: dict[int, dict[str, list[int]]] = {}
     for i, age in enumerate(ages):
         by_class: dict[str, list[int]] = {}

@@ -17,7 +17,7 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 
 from ..config import SMALL_CLASSES, AnalysisSettings
@@ -107,7 +107,11 @@ def build_entries(repos: Iterable[Repo], settings: AnalysisSettings) -> list[Ent
         parent = _parent_entry(entry, members, entry_of_repo)
         derivative_of = parent.key if parent else None
         counted = entry.line in counted_lines and (derivative_of is None or settings.count_derivatives)
-        result.append(replace(entry, derivative_of=derivative_of, counted=counted))
+        # The entries are still being built (nothing outside holds them): set the two fields in place,
+        # where dataclasses.replace took a third of build_entries on a Hub of 10,000 repos.
+        object.__setattr__(entry, "derivative_of", derivative_of)
+        object.__setattr__(entry, "counted", counted)
+        result.append(entry)
     return sorted(result, key=lambda e: (e.released, e.family, e.key))
 
 

@@ -50,11 +50,12 @@ def what_to_run(entries: list[Entry], repos: Iterable[Repo], families: list[str]
                 settings: AnalysisSettings) -> dict:
     """Per size class, every family's newest open counted entry in it, whatever its age."""
     by_id = {repo.repo_id: repo for repo in repos}
+    counted = {family: family_entries(entries, family) for family in families}
     classes = []
     for size_class in SIZE_CLASS_NAMES:
         rows = []
         for family in families:
-            newest = [e for e in family_entries(entries, family) if e.size_class == size_class and not e.removed]
+            newest = [e for e in counted[family] if e.size_class == size_class and not e.removed]
             if newest:
                 rows.append(_row(newest[-1], by_id, as_of, settings.memory_overhead_fraction))
         classes.append({"size_class": size_class, "rows": sorted(rows, key=lambda r: r["released"], reverse=True)})

@@ -23,15 +23,21 @@ def iso_week(day: date) -> str:
     return f"{year}-W{week:02d}"
 
 
-def analyse(facts: Facts, config: Config) -> tuple[list[Entry], list[ForecastResult]]:
-    entries = build_entries((r for r in facts.repos if r.family in config.watch), config.analysis)
+def watched_entries(facts: Facts, config: Config) -> list[Entry]:
+    """The entries of the watched families: what the report, its ecosystem block and the alerts read."""
+    return build_entries((r for r in facts.repos if r.family in config.watch), config.analysis)
+
+
+def analyse(facts: Facts, config: Config, entries: list[Entry] | None = None) -> tuple[list[Entry], list[ForecastResult]]:
+    entries = watched_entries(facts, config) if entries is None else entries
     return entries, [with_stale_orgs(f, facts, config) for f in evaluate(entries, facts.events, config, facts.as_of)]
 
 
 def build_report(facts: Facts, config: Config, alerts: list[dict] | None = None,
-                 ecosystem: dict | None = None) -> dict:
+                 ecosystem: dict | None = None, entries: list[Entry] | None = None) -> dict:
+    """The report dict; `entries`, when the caller has them, are `watched_entries` of these facts."""
     as_of, baseline = facts.as_of, config.analysis.baseline_date
-    entries, forecasts = analyse(facts, config)
+    entries, forecasts = analyse(facts, config, entries)
     primary = config.watch[0]
     return {
         "schema": SCHEMA_VERSION,

@@ -93,10 +93,11 @@ def write_forum(report: dict, out_dir: Path, base_url: str) -> dict[str, Path]:
             "charts": chart_paths}
 
 
-def write_report(report: dict, out_dir: Path, base_url: str = "") -> dict[str, Path]:
+def write_report(report: dict, out_dir: Path, base_url: str = "", index: bool = True) -> dict[str, Path]:
     """Write `<week>.md/.html/.json` and its PNG charts into out_dir, then rebuild index.html and
-    feed.xml from every report there. Each file is replaced atomically; reruns are byte-identical.
-    With a base_url (site.base_url) every link between these files is absolute."""
+    feed.xml from every report there (`index`; a backfill does so after its last week only).
+    Each file is replaced atomically; reruns are byte-identical. With a base_url
+    (site.base_url) every link between these files is absolute."""
     links = view.Links(base_url)
     out_dir = make_public_dir(Path(out_dir))
     report, week = _prepare(report, out_dir)
@@ -108,8 +109,9 @@ def write_report(report: dict, out_dir: Path, base_url: str = "") -> dict[str, P
         "html": write_atomic(out_dir / f"{week}.html", render_html(report, {n: c.svg for n, c in charts.items()}, links)),
         "json": write_atomic(out_dir / f"{week}.json", report_json(report)),
     }
-    reports = load_reports(out_dir)
-    written["index"] = write_atomic(out_dir / "index.html", render_index(reports, links))
-    written["feed"] = write_atomic(out_dir / "feed.xml", render_feed(reports, links))
+    if index:
+        reports = load_reports(out_dir)
+        written["index"] = write_atomic(out_dir / "index.html", render_index(reports, links))
+        written["feed"] = write_atomic(out_dir / "feed.xml", render_feed(reports, links))
     return {**written, "charts": chart_paths}
 
