@@ -20,7 +20,7 @@ from lineupwatch.ecosystem_facts import downloads_on, ok_poll_days
 from lineupwatch.facts import load_facts
 from lineupwatch.normalize import normalize_repos
 from lineupwatch.poll import run_poll
-from lineupwatch.raw_archive import COUNTER_COLUMNS, CounterReader, load_listings
+from lineupwatch.raw_archive import COUNTER_COLUMNS, CounterReader, counter_column, encode_counters, load_listings
 from lineupwatch.replay import ReplayHub
 from lineupwatch.retention import polls_to_thin
 from synthetic import model
@@ -297,3 +297,18 @@ def _churned(model: dict, i: int, day: int) -> dict:
     if (day + i) % 7 == 3:
         return {k: v for k, v in model.items() if k != "downloadsAllTime"}
     return {**model, "downloadsAllTime": None if (day + i) % 11 == 5 else 100 * ((day * 37 + i * 11) % 50) + i}
+
+
+def test_one_counter_column_reads_as_the_whole_blob_does() -> None:
+    """counter_column parses one column out of the encoded blob; odd payloads (made up here)
+    include strings that look like a column's start, nulls, absent keys and nested values."""
+    rows = [{"downloads": 5, "downloadsAllTime": 50, "likes": '"downloadsAllTime":[9,9]'},
+            {"downloads": None, "likes": {"columns": {"downloadsAllTime": [1]}}},
+            {"downloadsAllTime": 7, "trendingScore": 1.5, "likes": ['"downloads":[', "]"]},
+            {}]
+    blob = encode_counters(rows)
+    whole = json.loads(zlib.decompress(blob))["columns"]
+    for key in ("downloads", "downloadsAllTime", "likes", "trendingScore"):
+        assert counter_column(blob, key) == whole[key]
+    assert counter_column(encode_counters([{"likes": 1}]), "downloadsAllTime") is None
+    assert counter_column(blob, "downloadsAllTime") == [50, None, 7, None]

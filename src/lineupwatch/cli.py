@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import sqlite3
 import sys
 from collections.abc import Callable, Iterator
@@ -381,12 +382,14 @@ def _day(as_of: datetime | None) -> date:
               help="Output directory (default: storage.reports_dir, reports/).")
 @click.option("--since-baseline", is_flag=True,
               help="Also write every earlier week since the baseline, each as it was on its Sunday.")
+@click.option("--jobs", type=click.IntRange(min=1), default=None,
+              help="With --since-baseline: worker processes computing the weeks (default: the machine's CPUs).")
 @click.option("--format", "output_format", type=click.Choice(["all", "forum"]), default="all", show_default=True,
               help="all: Markdown, HTML, JSON, index and feed; forum: only DIR/<YYYY>-W<ww>.forum.md (and its "
                    "charts), a post under 10,000 characters for Reddit, Discourse or GitHub (needs site.base_url).")
 @config_option
 def report(config: Config, as_of: datetime | None, out_dir: Path | None, since_baseline: bool,
-           output_format: str) -> None:
+           jobs: int | None, output_format: str) -> None:
     """Write the weekly report for the ISO week of --as-of (default today).
 
     Writes DIR/<YYYY>-W<ww>.md, .html and .json with PNG charts, and refreshes DIR/index.html
@@ -413,7 +416,7 @@ def report(config: Config, as_of: datetime | None, out_dir: Path | None, since_b
             click.echo(f"wrote {forum} ({len(forum.read_text(encoding='utf-8')):,} characters)")
             return
         if since_baseline:
-            written = reporting.backfill(config, db, _day(as_of), out)
+            written = reporting.backfill(config, db, _day(as_of), out, jobs or os.cpu_count() or 1)
         else:
             written = [reporting.write_weekly_report(config, db, _day(as_of), out)]
     click.echo(f"wrote {len(written)} report(s); latest: {written[-1]['html']}")

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
 from datetime import date, timedelta
 from pathlib import Path
 
 from sqlite_utils import Database
 
+from . import store
 from .analysis.weekly import build_report, iso_week, watched_entries
 from .config import Config
 from .ecosystem import ecosystem_of
 from .facts import load_facts
+from .report.charts import Chart, render_charts
 from .report.render import write_forum, write_report
+from .sanitize import clean
 
 
 def weekly_report(config: Config, db: Database, as_of: date) -> dict:
@@ -53,11 +58,37 @@ def week_ends(start: date, end: date) -> list[date]:
     return days
 
 
-def backfill(config: Config, db: Database, until: date, out_dir: Path) -> list[dict[str, Path]]:
+def backfill(config: Config, db: Database, until: date, out_dir: Path, jobs: int = 1) -> list[dict[str, Path]]:
     """Every weekly report since the baseline week, each as it would have been on its Sunday;
-    the index and feed once, after the last."""
+    the index and feed once, after the last. With `jobs` > 1, that many worker processes compute
+    the weeks' reports and draw their charts (each on its own read-only connection) while this
+    one writes them in order: each week's "changed since last week" reads the JSON written
+    before it."""
     days = week_ends(config.analysis.baseline_date, until)
-    return [write_weekly_report(config, db, day, out_dir, index=day == days[-1]) for day in days]
+    jobs = max(1, min(jobs, len(days) - 1))
+    if jobs == 1:
+        reports: Iterable[dict] = (weekly_report(config, db, day) for day in days)
+        return [write_report(report, out_dir, config.site.base_url, index=day == days[-1])
+                for day, report in zip(days, reports)]
+    with ProcessPoolExecutor(jobs, initializer=_open_worker, initargs=(config,)) as pool:
+        return [write_report(report, out_dir, config.site.base_url, index=day == days[-1], charts=charts)
+                for day, (report, charts) in zip(days, pool.map(_worker_report, days))]
+
+
+_WORKER: tuple[Config, Database] | None = None  # a backfill worker's config and reader
+
+
+def _open_worker(config: Config) -> None:
+    global _WORKER
+    _WORKER = (config, store.open_reader(config.database_path))
+
+
+def _worker_report(day: date) -> tuple[dict, dict[str, Chart]]:
+    """A week's report, cleaned as the writer cleans it, and its charts."""
+    assert _WORKER is not None, "_open_worker runs first in every worker"
+    config, db = _WORKER
+    report = clean(weekly_report(config, db, day))
+    return report, render_charts(report)
 
 
 def due_week_end(out_dir: Path, today: date) -> date | None:

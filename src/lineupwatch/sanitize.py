@@ -9,6 +9,7 @@ anything is rendered, so one hostile name can never make a feed, a page or a mai
 
 from __future__ import annotations
 
+import json
 import re
 
 # C0 controls except tab, newline and carriage return; DEL and the C1 block; lone surrogates;
@@ -26,13 +27,24 @@ def clean_text(text: str) -> str:
 
 
 def clean(value: object) -> object:
-    """A JSON-like value (dicts, lists, strings, numbers) with every string cleaned, keys included."""
+    """A JSON-like value (dicts, lists, strings, numbers) with every string cleaned, keys included;
+    the value itself when its JSON text shows nothing to clean (a report holds some 100,000
+    values: one pass in C instead of one call per value)."""
+    try:
+        text = json.dumps(value, ensure_ascii=False, check_circular=False)
+    except (TypeError, ValueError):
+        return _clean(value)
+    # json escapes C0 controls as \u00XX: any "\u00" sends the value through the slow path
+    return _clean(value) if "\\u00" in text or _UNSAFE.search(text) else value
+
+
+def _clean(value: object) -> object:
     if value is None or type(value) in _NUMBERS:
         return value
     if isinstance(value, str):
         return clean_text(value)
     if isinstance(value, dict):
-        return {clean(key): clean(item) for key, item in value.items()}
+        return {_clean(key): _clean(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
-        return type(value)(clean(item) for item in value)
+        return type(value)(_clean(item) for item in value)
     return value

@@ -91,25 +91,30 @@ def indicators(facts: Facts, entries: list[Entry], family: str, families: list[s
     family at the latest."""
     size_of = {repo_id: e.small for e in entries if e.counted for repo_id in e.repos}
     family_of = {repo_id: e.family for e in entries for repo_id in e.repos}
-    points = [{"date": day, **_totals(state, size_of, family_of, family)} for day, state in facts.trend]
-    latest = {r.repo_id: (r.downloads, r.children_model_count) for r in facts.repos}
+    points = [{"date": day, **_totals(state, size_of, family_of).get(family, _no_totals())} for day, state in facts.trend]
+    latest = _totals({r.repo_id: (r.downloads, r.children_model_count) for r in facts.repos}, size_of, family_of)
     present = set(family_of.values())
-    by_family = {f: _totals(latest, size_of, family_of, f) for f in families if f in present}
+    by_family = {f: latest.get(f, _no_totals()) for f in families if f in present}
     return {"family": family, "points": points, "by_family": by_family}
 
 
-def _totals(state: dict, size_of: dict[str, bool], family_of: dict[str, str], family: str) -> dict:
-    """Sums per kind; a child total stays None until some child count of that kind is known
-    (they are fetched within a per-poll budget), so 'not fetched yet' never reads as 'no children'."""
-    totals: dict[str, int | None] = {"small_downloads": 0, "larger_downloads": 0, "small_children": None,
-                                     "larger_children": None}
+def _no_totals() -> dict[str, int | None]:
+    return {"small_downloads": 0, "larger_downloads": 0, "small_children": None, "larger_children": None}
+
+
+def _totals(state: dict, size_of: dict[str, bool], family_of: dict[str, str]) -> dict[str, dict[str, int | None]]:
+    """Sums per family and kind, in one pass; a child total stays None until some child count of
+    that kind is known (they are fetched within a per-poll budget), so 'not fetched yet' never
+    reads as 'no children'."""
+    by_family: dict[str, dict[str, int | None]] = {}
     for repo_id, (downloads, children) in state.items():
-        if repo_id in size_of and family_of.get(repo_id) == family:
+        if repo_id in size_of:
+            totals = by_family.setdefault(family_of.get(repo_id), _no_totals())
             kind = "small" if size_of[repo_id] else "larger"
             totals[f"{kind}_downloads"] += downloads or 0
             if children is not None:
                 totals[f"{kind}_children"] = (totals[f"{kind}_children"] or 0) + children
-    return totals
+    return by_family
 
 
 def data_health(facts: Facts, config: Config, stream_notes: list[str] | None = None) -> dict:

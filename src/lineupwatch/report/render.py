@@ -13,7 +13,7 @@ from ..sanitize import clean
 from . import view
 from .archive import load_reports, make_public_dir, report_json, write_atomic
 from .changes import load_previous, since_last_week, verdict_history
-from .charts import render_charts
+from .charts import Chart, render_charts
 from .feed import render_feed
 from .templating import html_env, markdown_env
 
@@ -93,15 +93,17 @@ def write_forum(report: dict, out_dir: Path, base_url: str) -> dict[str, Path]:
             "charts": chart_paths}
 
 
-def write_report(report: dict, out_dir: Path, base_url: str = "", index: bool = True) -> dict[str, Path]:
+def write_report(report: dict, out_dir: Path, base_url: str = "", index: bool = True,
+                 charts: dict[str, Chart] | None = None) -> dict[str, Path]:
     """Write `<week>.md/.html/.json` and its PNG charts into out_dir, then rebuild index.html and
     feed.xml from every report there (`index`; a backfill does so after its last week only).
     Each file is replaced atomically; reruns are byte-identical. With a base_url
-    (site.base_url) every link between these files is absolute."""
+    (site.base_url) every link between these files is absolute. `charts`: render_charts of the
+    cleaned report, when a backfill worker has drawn them."""
     links = view.Links(base_url)
     out_dir = make_public_dir(Path(out_dir))
     report, week = _prepare(report, out_dir)
-    charts = render_charts(report)
+    charts = render_charts(report) if charts is None else charts
     pngs = {name: f"{week}-{name}.png" for name in charts}
     chart_paths = [write_atomic(out_dir / pngs[name], chart.png) for name, chart in charts.items()]
     written = {
