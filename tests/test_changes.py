@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 from conftest import run_cli
@@ -78,3 +80,19 @@ def test_counter_moves_of_a_quarter_or_more_are_listed(tmp_path: Path) -> None:
     assert changes["counters"] == [{"family": "Qwen", "counter": "small_downloads", "from": 1000, "to": 2000,
                                     "change": 1.0}]  # larger downloads moved 20%: not notable
     assert "- Counters: Qwen small downloads: 1,000 → 2,000 (+100%)" in paths["markdown"].read_text(encoding="utf-8")
+
+
+def test_a_backfill_in_worker_processes_writes_the_same_files(config_path: Path, tmp_path: Path) -> None:
+    """--jobs 1 (one process), --jobs 2 here (beside the replay Hub's thread: fork server) and
+    --jobs 2 from a fresh CLI process (one thread: fork) write byte-identical files."""
+    run_cli("poll", "--config", str(config_path))
+    args = ["report", "--config", str(config_path), "--since-baseline", "--as-of", "2026-04-19"]
+    run_cli(*args, "--jobs", "1", "--out", str(tmp_path / "one"))
+    run_cli(*args, "--jobs", "2", "--out", str(tmp_path / "server"))
+    done = subprocess.run([sys.executable, "-m", "lineupwatch", *args, "--jobs", "2", "--out", str(tmp_path / "fork")],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    one = {p.name: p.read_bytes() for p in (tmp_path / "one").iterdir()}
+    assert len([name for name in one if name.endswith(".json")]) == 7  # W10 to W16
+    for other in ("server", "fork"):
+        assert {p.name: p.read_bytes() for p in (tmp_path / other).iterdir()} == one, other

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import threading
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from datetime import date, timedelta
@@ -70,9 +72,19 @@ def backfill(config: Config, db: Database, until: date, out_dir: Path, jobs: int
         reports: Iterable[dict] = (weekly_report(config, db, day) for day in days)
         return [write_report(report, out_dir, config.site.base_url, index=day == days[-1])
                 for day, report in zip(days, reports)]
-    with ProcessPoolExecutor(jobs, initializer=_open_worker, initargs=(config,)) as pool:
+    with ProcessPoolExecutor(jobs, mp_context=_start_method(), initializer=_open_worker, initargs=(config,)) as pool:
         return [write_report(report, out_dir, config.site.base_url, index=day == days[-1], charts=charts)
                 for day, (report, charts) in zip(days, pool.map(_worker_report, days))]
+
+
+def _start_method() -> multiprocessing.context.BaseContext:
+    """fork where it is safe, this process running one thread (the CLI): workers start at once,
+    with everything imported; otherwise (a test runner beside a replay Hub, a host application)
+    the platform's safe default, a fork server or spawn."""
+    if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork")
+    safe = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    return multiprocessing.get_context(safe)
 
 
 _WORKER: tuple[Config, Database] | None = None  # a backfill worker's config and reader
