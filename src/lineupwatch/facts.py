@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import json
+import sqlite3
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -108,8 +109,9 @@ def load_facts(db: Database, as_of: date, trend_family: str | None = None) -> Fa
     # Known by then: listed by a poll up to that day; or, before any poll, released by then.
     visible = ("substr(first_seen_at, 1, 10) <= ?" if last_poll is not None
                else "substr(COALESCE(released_at, first_seen_at), 1, 10) <= ?")
-    for row in db.execute_returning_dicts(
-            f"SELECT {_REPO_COLUMNS} FROM repos WHERE {visible} ORDER BY released_at, repo_id", [day]):
+    rows = db.conn.cursor()
+    rows.row_factory = sqlite3.Row  # read by name in C: a backfill reads 11,000 rows a week
+    for row in rows.execute(f"SELECT {_REPO_COLUMNS} FROM repos WHERE {visible} ORDER BY released_at, repo_id", [day]):
         observed = state.get(row["repo_id"]) or _first_observation(db, row["repo_id"])
         if observed is None:
             continue
@@ -131,19 +133,19 @@ _REPO_COLUMNS = ", ".join((
     "downloads"))
 
 
-def _repo(row: dict, observed: dict, removed: bool) -> Repo:
+def _repo(row: sqlite3.Row, observed: dict, removed: bool) -> Repo:
     return Repo(
         repo_id=row["repo_id"], family=row["family"], name=row["name"], generation=row["generation"],
         line=row["line"], variant=row["variant"], quantized=bool(row["quantized"]), size_label=row["size_label"],
         entry_key=row["entry_key"], params_total_b=row["params_total_b"], params_active_b=row["params_active_b"],
         size_class=row["size_class"], created=_day(row["created_at"]),
-        released=_day(row.get("released_at")) or _day(row["first_seen_at"]),
-        released_from=row.get("released_from") or "created", release_tag=row.get("release_tag"),
+        released=_day(row["released_at"]) or _day(row["first_seen_at"]),
+        released_from=row["released_from"] or "created", release_tag=row["release_tag"],
         first_seen=_day(row["first_seen_at"]),
         license=observed["license"], gated=observed["gated"] or "false",
         base_models=tuple(tuple(pair) for pair in json.loads(row["base_models"] or "[]")),
         downloads=observed["downloads"], children_model_count=observed["children_model_count"], removed=removed,
-        undated=not row["created_at"], line_source=row.get("line_source") or "name", library=row.get("library_name"),
+        undated=not row["created_at"], line_source=row["line_source"] or "name", library=row["library_name"],
     )
 
 

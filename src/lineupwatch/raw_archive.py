@@ -21,7 +21,6 @@ import json
 import zlib
 from collections.abc import Iterable
 from itertools import accumulate
-from weakref import WeakKeyDictionary
 
 from sqlite_utils import Database
 
@@ -208,16 +207,21 @@ def counters_on(db: Database, key: str, wanted: dict[str, set[str]],
     return found
 
 
-_ANSWERS: WeakKeyDictionary[Database, tuple[tuple, dict]] = WeakKeyDictionary()
+_ANSWERS: dict[str, tuple[tuple, dict]] = {}  # by database file
 
 
 def _answers(db: Database) -> dict[tuple[str, str], dict[str, int | None]]:
-    """counters_on's answers for this database: {(key, day): {repo_id: value or None}}, valid
-    while no poll is added and no counters are thinned (then they start afresh)."""
+    """counters_on's answers for this database file: {(key, day): {repo_id: value or None}},
+    valid while no poll is added and no counters are thinned (then they start afresh). Kept by
+    file, not connection: backfill workers forked after a first report find them warm. An
+    in-memory database keeps none."""
+    path = db.execute("PRAGMA database_list").fetchone()[2]
     version = tuple(db.execute("SELECT (SELECT max(id) FROM polls), count(counters) FROM raw_listings").fetchone())
-    if db not in _ANSWERS or _ANSWERS[db][0] != version:
-        _ANSWERS[db] = (version, {})
-    return _ANSWERS[db][1]
+    if not path:
+        return {}
+    if path not in _ANSWERS or _ANSWERS[path][0] != version:
+        _ANSWERS[path] = (version, {})
+    return _ANSWERS[path][1]
 
 
 def _read_counters(db: Database, key: str, wanted: dict[str, set[str]],

@@ -65,16 +65,19 @@ def backfill(config: Config, db: Database, until: date, out_dir: Path, jobs: int
     the index and feed once, after the last. With `jobs` > 1, that many worker processes compute
     the weeks' reports and draw their charts (each on its own read-only connection) while this
     one writes them in order: each week's "changed since last week" reads the JSON written
-    before it."""
+    before it. The last week is computed here first: its adoption scores read nearly every
+    counter the earlier weeks read, and forked workers inherit those answers."""
     days = week_ends(config.analysis.baseline_date, until)
     jobs = max(1, min(jobs, len(days) - 1))
     if jobs == 1:
         reports: Iterable[dict] = (weekly_report(config, db, day) for day in days)
         return [write_report(report, out_dir, config.site.base_url, index=day == days[-1])
                 for day, report in zip(days, reports)]
+    last = weekly_report(config, db, days[-1])
     with ProcessPoolExecutor(jobs, mp_context=_start_method(), initializer=_open_worker, initargs=(config,)) as pool:
-        return [write_report(report, out_dir, config.site.base_url, index=day == days[-1], charts=charts)
-                for day, (report, charts) in zip(days, pool.map(_worker_report, days))]
+        written = [write_report(report, out_dir, config.site.base_url, index=False, charts=charts)
+                   for report, charts in pool.map(_worker_report, days[:-1])]
+    return [*written, write_report(last, out_dir, config.site.base_url)]
 
 
 def _start_method() -> multiprocessing.context.BaseContext:
