@@ -426,7 +426,6 @@ class Normalizer:
         return pending, current, newest
 
 
-
 def _resolve(resolver: _Resolver, repos: set[str]) -> None:
     """The second pass over `repos`, in the order a whole pass takes: originals, then the index
     of originals by match key, then copies."""
