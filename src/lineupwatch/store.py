@@ -205,8 +205,9 @@ def _create_observations(db: Database) -> None:
 @MIGRATIONS()
 def m050_datasette_shape(db: Database) -> None:
     """Foreign keys from observations, events and raw_children to repos, and the views
-    lineup_entries, verdict_history and derivative_shares (datasette_shape.py). Keep it last:
-    it rebuilds those tables as they are when it runs."""
+    lineup_entries, verdict_history and derivative_shares (datasette_shape.py). Keep it after
+    every migration that reshapes those tables: it rebuilds them as they are when it runs (their
+    indexes kept; m060 only adds one)."""
     datasette_shape.apply(db)
 
 
