@@ -160,7 +160,9 @@ def load_listings(db: Database, poll_id: int, cache: DocCache | None = None) -> 
     """The raw models of one poll, by org, as the Hub returned them (thinned counters: absent)."""
     cache = cache or DocCache(db)
     listings = {}
-    for org, ids, counters in _listing_rows(db, poll_id):
+    rows = db.execute("SELECT org, docs, counters FROM raw_listings WHERE poll_id = ? ORDER BY org", [poll_id])
+    for org, docs, counters in rows.fetchall():
+        ids = decode_ints(docs)
         listings[org] = [{**doc, **moving} for doc, moving in zip(cache.docs(ids), decode_counters(counters, len(ids)))]
     return listings
 
@@ -168,18 +170,8 @@ def load_listings(db: Database, poll_id: int, cache: DocCache | None = None) -> 
 def load_doc_listings(db: Database, poll_id: int, cache: DocCache) -> dict[str, tuple[list[int], list[dict]]]:
     """{org: (doc ids, docs)} of one poll, without the counters: what `rebuild` replays. A doc id
     is equal exactly when the JSON but its counters is, the key a `Normalizer` reuses records by."""
-    return {org: (ids, cache.docs(ids)) for org, ids, _ in _listing_rows(db, poll_id)}
-
-
-def listing_counters(db: Database, poll_id: int, org: str, count: int) -> list[dict]:
-    """The counters of one org's listing of one poll, aligned with its docs."""
-    blob = db.execute("SELECT counters FROM raw_listings WHERE poll_id = ? AND org = ?", [poll_id, org]).fetchone()[0]
-    return decode_counters(blob, count)
-
-
-def _listing_rows(db: Database, poll_id: int) -> list[tuple[str, list[int], bytes | None]]:
-    rows = db.execute("SELECT org, docs, counters FROM raw_listings WHERE poll_id = ? ORDER BY org", [poll_id])
-    return [(org, decode_ints(docs), counters) for org, docs, counters in rows.fetchall()]
+    rows = db.execute("SELECT org, docs FROM raw_listings WHERE poll_id = ? ORDER BY org", [poll_id]).fetchall()
+    return {org: (ids, cache.docs(ids)) for org, docs in rows for ids in [decode_ints(docs)]}
 
 
 def counters_on(db: Database, key: str, wanted: dict[str, set[str]],
@@ -191,8 +183,8 @@ def counters_on(db: Database, key: str, wanted: dict[str, set[str]],
     value; earlier polls are read only for repos that poll did not give (thinned, removed). A
     repo (one with a `repos` row) is looked for only in its org's listings from its first poll on
     (`listed_from`: repo id -> (org, first_seen_poll)), as `CounterReader` does. Reading every poll's
-    column instead cost 1.2 s on a year of daily polls (issue 13). Answers are kept per open
-    database (`_answers`): a backfill asks the same days and repos week after week."""
+    column instead cost 1.2 s on a year of daily polls (issue 13). Answers are kept per database
+    file (`_answers`): a backfill asks the same days and repos week after week."""
     answers = _answers(db)
     found: dict[str, dict[str, int]] = {}
     asked: dict[str, set[str]] = {}
@@ -216,9 +208,9 @@ def _answers(db: Database) -> dict[tuple[str, str], dict[str, int | None]]:
     file, not connection: backfill workers forked after a first report find them warm. An
     in-memory database keeps none."""
     path = db.execute("PRAGMA database_list").fetchone()[2]
-    version = tuple(db.execute("SELECT (SELECT max(id) FROM polls), count(counters) FROM raw_listings").fetchone())
     if not path:
         return {}
+    version = tuple(db.execute("SELECT (SELECT max(id) FROM polls), count(counters) FROM raw_listings").fetchone())
     if path not in _ANSWERS or _ANSWERS[path][0] != version:
         _ANSWERS[path] = (version, {})
     return _ANSWERS[path][1]

@@ -63,13 +63,8 @@ def _last_counters(db: Database, docs: raw_archive.DocCache, rows: dict[str, dic
         by_poll.setdefault(row["last_seen_poll"], set()).add(repo_id)
     for poll_id, wanted in by_poll.items():
         orgs = json.loads(db.execute("SELECT orgs FROM polls WHERE id = ?", [poll_id]).fetchone()[0])
-        listings = raw_archive.load_doc_listings(db, poll_id, docs)
-        found: dict[str, dict] = {}
-        for org in (org for org in orgs if org in listings):
-            ids, org_docs = listings[org]
-            for doc, moving in zip(org_docs, raw_archive.listing_counters(db, poll_id, org, len(ids))):
-                if (repo_id := repo_id_of(doc)) in wanted:
-                    found[repo_id] = moving
+        listings = raw_archive.load_listings(db, poll_id, docs)
+        found = {repo_id_of(model): model for org in orgs for model in listings.get(org, ())}
         for repo_id in wanted:
-            moving = found.get(repo_id, {})
-            rows[repo_id].update({column: _count(moving.get(key)) for key, column in raw_archive.COUNTER_COLUMNS.items()})
+            model = found.get(repo_id, {})
+            rows[repo_id].update({column: _count(model.get(key)) for key, column in raw_archive.COUNTER_COLUMNS.items()})
