@@ -7,12 +7,13 @@ import json
 import sqlite3
 import zlib
 from datetime import date, datetime, timedelta, timezone
+from itertools import accumulate
 from pathlib import Path
 
 import pytest
 
 from conftest import bundled_models, run_cli, write_config
-from lineupwatch import store
+from lineupwatch import packing, store
 from lineupwatch.analysis.adoption import adoption_scores, wanted_downloads
 from lineupwatch.analysis.entries import build_entries
 from lineupwatch.config import load_config
@@ -20,7 +21,7 @@ from lineupwatch.ecosystem_facts import downloads_on, ok_poll_days
 from lineupwatch.facts import load_facts
 from lineupwatch.normalize import normalize_repos
 from lineupwatch.poll import run_poll
-from lineupwatch.raw_archive import COUNTER_COLUMNS, CounterReader, counter_column, encode_counters, load_listings
+from lineupwatch.raw_archive import COUNTER_COLUMNS, CounterReader, load_listings
 from lineupwatch.replay import ReplayHub
 from lineupwatch.retention import polls_to_thin
 from synthetic import model
@@ -185,6 +186,68 @@ def test_the_migration_is_one_transaction(tmp_path: Path, monkeypatch: pytest.Mo
     assert "raw_docs" in store.open_db(path).table_names()  # the next start migrates it
 
 
+def _json_listings(path: Path) -> dict[int, dict[str, list[dict]]]:
+    """Every listing of a database of the release before m070, decoded with plain SQL and JSON
+    (doc ids delta-coded, counters as JSON columns), independent of the code under test."""
+    old = sqlite3.connect(path)
+    packs = {i: json.loads(zlib.decompress(body)) for i, body in old.execute("SELECT id, body FROM raw_packs")}
+    where = {i: (pack, idx) for i, pack, idx in old.execute("SELECT id, pack, idx FROM raw_docs")}
+    listings: dict[int, dict[str, list[dict]]] = {}
+    for poll_id, org, docs, counters in old.execute("SELECT poll_id, org, docs, counters FROM raw_listings"):
+        ids = list(accumulate(json.loads(zlib.decompress(docs))))
+        data = json.loads(zlib.decompress(counters))
+        models = [dict(packs[where[doc_id][0]][where[doc_id][1]]) for doc_id in ids]
+        for key, column in data["columns"].items():
+            for i, value in enumerate(column):
+                if i not in data["absent"].get(key, ()):
+                    models[i][key] = value
+        listings.setdefault(poll_id, {})[org] = models
+    old.close()
+    return listings
+
+
+def _rows(db, table: str) -> list[tuple]:
+    return sorted(db.execute(f"SELECT * FROM [{table}]").fetchall(), key=repr)
+
+
+def test_a_database_with_json_counter_columns_migrates_to_packed_columns_and_reads_the_same(tmp_path: Path) -> None:
+    """legacy-m060.db.gz: four polls written by the release before m070 (make_legacy_db.py), its
+    last listing with odd counters (a float, a string, a bool, counts past 32 and 64 bits)."""
+    path = tmp_path / "db" / "lineupwatch.db"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(gzip.decompress((LEGACY.parent / "legacy-m060.db.gz").read_bytes()))
+    listings = _json_listings(path)
+    odd = [m for models in listings[4].values() for m in models]
+    assert {2 ** 40, "12", -(2 ** 63)} <= {m.get("downloadsAllTime") for m in odd}
+    assert any(m.get("downloads") is True for m in odd) and any(m.get("likes") == 1.5 for m in odd)
+    old = store.Database(sqlite3.connect(path))
+    tables = [t for t in old.table_names() if t not in ("raw_listings", "_sqlite_migrations")]
+    before = {table: _rows(old, table) for table in tables}
+    old.close()
+    config_path = write_config(tmp_path, "http://127.0.0.1:9")
+
+    run_cli("vacuum", "--config", str(config_path))  # opens (migrates), then vacuums
+    db = store.open_db(path)
+    assert "m070_packed_columns" in {m.name for m in store.MIGRATIONS.applied(db)}
+    assert all(packing.is_packed(docs) and packing.is_packed(counters)
+               for docs, counters in db.execute("SELECT docs, counters FROM raw_listings"))
+    assert {table: _rows(db, table) for table in tables} == before  # every other table as it was
+    for poll_id, by_org in listings.items():
+        assert store.load_listings(db, poll_id) == by_org  # the Hub's JSON as it came, odd values included
+    brute, last, wanted, repos = {}, {}, {}, {row[0] for row in db.execute("SELECT repo_id FROM repos")}
+    for poll_id, day in db.execute("SELECT id, substr(started_at, 1, 10) FROM polls WHERE status = 'ok' ORDER BY id"):
+        for models in listings[poll_id].values():
+            last |= {m["id"]: m["downloadsAllTime"] for m in models if type(m.get("downloadsAllTime")) is int}
+        brute[day], wanted[day] = dict(last), {m["id"] for models in listings[poll_id].values() for m in models} & repos
+    assert downloads_on(db, wanted) == {day: {r: brute[day][r] for r in wanted[day] if r in brute[day]} for day in wanted}
+    # the seeking reads of the adoption scores, on every repo (the four polls share a day: the last
+    # listing with a count wins, so the string and bool of poll 4 fall back to poll 3's counts)
+    assert sum(map(len, wanted.values())) > 150
+    derived_before = derived(db)
+    assert "rebuilt from 4 polls" in run_cli("rebuild", "--config", str(config_path)).output
+    assert derived(db) == derived_before
+
+
 # --- retention -----------------------------------------------------------------------------------
 
 def _polls(start: date, days: int) -> list[tuple[int, str]]:
@@ -297,18 +360,3 @@ def _churned(model: dict, i: int, day: int) -> dict:
     if (day + i) % 7 == 3:
         return {k: v for k, v in model.items() if k != "downloadsAllTime"}
     return {**model, "downloadsAllTime": None if (day + i) % 11 == 5 else 100 * ((day * 37 + i * 11) % 50) + i}
-
-
-def test_one_counter_column_reads_as_the_whole_blob_does() -> None:
-    """counter_column parses one column out of the encoded blob; odd payloads (made up here)
-    include strings that look like a column's start, nulls, absent keys and nested values."""
-    rows = [{"downloads": 5, "downloadsAllTime": 50, "likes": '"downloadsAllTime":[9,9]'},
-            {"downloads": None, "likes": {"columns": {"downloadsAllTime": [1]}}},
-            {"downloadsAllTime": 7, "trendingScore": 1.5, "likes": ['"downloads":[', "]"]},
-            {}]
-    blob = encode_counters(rows)
-    whole = json.loads(zlib.decompress(blob))["columns"]
-    for key in ("downloads", "downloadsAllTime", "likes", "trendingScore"):
-        assert counter_column(blob, key) == whole[key]
-    assert counter_column(encode_counters([{"likes": 1}]), "downloadsAllTime") is None
-    assert counter_column(blob, "downloadsAllTime") == [50, None, 7, None]

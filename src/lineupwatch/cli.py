@@ -14,14 +14,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
-from tqdm import tqdm
 
 from . import reporting, retention
-from . import schedule as scheduler
 from .alerts import mailer
 from .alerts.engine import AlertRun, run_alerts
 from .alerts.mailer import one_line
-from . import status as status_view
 from . import store
 from .config import Config, ConfigError, load_config
 from .lock import LockBusy, run_lock
@@ -32,8 +29,9 @@ if TYPE_CHECKING:
     from .poll import PollResult
     from .stream_poll import StreamResult
 
-# The commands that talk to the Hub import `poll` and `jobs` when they run: importing
-# huggingface_hub costs ~0.4 s that `report`, `status` and `alerts` do not need to pay.
+# The commands that talk to the Hub import `poll` and `jobs` (and tqdm), and `schedule` imports
+# apscheduler, when they run: importing huggingface_hub costs ~0.4 s that `report`, `status` and
+# `alerts` do not need to pay.
 
 
 class UsageFailure(click.ClickException):
@@ -197,6 +195,8 @@ def _stream_line(stream: StreamResult | None, error: str | None) -> str:
 
 def do_poll(config: Config, db, endpoint: str | None) -> PollResult:
     """One poll with a progress bar on a terminal; a failure is a clear error, exit 1."""
+    from tqdm import tqdm
+
     from . import poll as polling
     from .hub import PollError
 
@@ -227,6 +227,8 @@ def backfill_stream(config: Config, since: datetime, endpoint: str | None) -> No
     Example:
         lineupwatch backfill-stream --since 2025-03-04
     """
+    from tqdm import tqdm
+
     from .hub import PollError
     from .stream_fetch import StreamPage
     from .stream_poll import run_backfill
@@ -277,6 +279,8 @@ def status(config: Config) -> None:
     Example:
         lineupwatch status
     """
+    from . import status as status_view
+
     click.echo(status_view.render_status(config, utc_now()))
 
 
@@ -533,6 +537,7 @@ def schedule(config: Config) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     log = logging.getLogger("lineupwatch.schedule")
     from . import jobs
+    from . import schedule as scheduler
 
     def job() -> str | None:
         """One run; returns why it failed (one line), or None."""

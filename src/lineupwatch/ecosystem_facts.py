@@ -124,6 +124,6 @@ def ok_poll_days(db: Database, as_of: date) -> list[str]:
 def downloads_on(db: Database, wanted: dict[str, set[str]]) -> dict[str, dict[str, int]]:
     """{poll day: {repo id: all-time downloads}} for the repos wanted on each day, from the raw
     archive's counter columns (a repo's value is the last one seen up to that day)."""
-    listed_from = {repo_id: (org, first) for repo_id, org, first in db.execute(
-        "SELECT repo_id, org, first_seen_poll FROM repos")}
+    listed_from = {repo_id: (org, first, last) for repo_id, org, first, last in db.execute(
+        "SELECT repo_id, lower(org), first_seen_poll, last_seen_poll FROM repos")}
     return counters_on(db, "downloadsAllTime", wanted, listed_from)

@@ -6,9 +6,10 @@ every day while the rest of it changes a few times a year. The archive keeps the
   content-addressed by sha1 of its canonical JSON. The docs first seen in one listing are
   compressed together as one pack (similar documents compress far better together than one by
   one). A repo whose only change is its counters costs no new doc.
-- `raw_listings.docs`: the listing's doc ids in the Hub's order, delta-coded and compressed.
-- `raw_listings.counters`: the volatile counters as columns aligned with `docs`, compressed;
-  NULL once retention has thinned them (see retention.py).
+- `raw_listings.docs`: the listing's doc ids in the Hub's order, fixed-width (packing.py).
+- `raw_listings.counters`: the volatile counters as columns aligned with `docs`, packed (the
+  seekable one fixed-width, the others compressed); NULL once retention has thinned them
+  (see retention.py).
 
 `load_listings` puts the two back together: the Hub's JSON, as it was, for `rebuild`.
 """
@@ -24,11 +25,14 @@ from itertools import accumulate
 
 from sqlite_utils import Database
 
-from .normalize import _count
+from .packing import Counts, counter_column, last_position, max_int, pack_counters, pack_ints, unpack_counters, unpack_ints
 
 # Top-level keys that move between polls without the repo changing.
 VOLATILE = ("downloads", "downloadsAllTime", "likes", "trendingScore")
 # Hub key -> repos column, for the counters the store keeps per repo.
+# The counter the adoption scores read, a few repos at a time from thousands of listings: stored
+# fixed-width, so a value is read without decoding its listing's column (packing.py).
+SEEKABLE = ("downloadsAllTime",)
 COUNTER_COLUMNS = {"downloads": "downloads", "downloadsAllTime": "downloads_all_time", "likes": "likes"}
 _CHUNK = 5000  # SQL variables per IN (...) query
 
@@ -69,7 +73,7 @@ def store_listing(db: Database, models: list[dict]) -> tuple[bytes, bytes]:
                 for idx, (digest, doc) in enumerate(new.items())]
         db.conn.executemany("INSERT INTO raw_docs (id, repo_id, digest, pack, idx) VALUES (?, ?, ?, ?, ?)", rows)
         known.update((digest, doc_id) for doc_id, _, digest, _, _ in rows)
-    return encode_ints([known[d] for d in digests]), encode_counters(list(counters))
+    return pack_ints([known[d] for d in digests]), pack_counters(list(counters), VOLATILE, SEEKABLE)
 
 
 def _doc_ids(db: Database, digests: list[bytes]) -> dict[bytes, int]:
@@ -82,54 +86,9 @@ def _doc_ids(db: Database, digests: list[bytes]) -> dict[bytes, int]:
     return found
 
 
-def encode_ints(values: list[int]) -> bytes:
-    """Doc ids in listing order: mostly runs (+1, unchanged neighbours), so deltas compress to little."""
-    deltas = [b - a for a, b in zip([0, *values], values)]
-    return zlib.compress(canonical(deltas), 9)
-
-
-def decode_ints(blob: bytes) -> list[int]:
-    """The running sum in C (`accumulate`): the adoption scores decode over a hundred listings."""
-    return list(accumulate(json.loads(zlib.decompress(blob))))
-
-
-def encode_counters(rows: list[dict]) -> bytes:
-    """One column per counter key; `absent` lists the positions where the Hub sent no such key, so
-    a missing key, a null and a value all come back as they were."""
-    columns, absent = {}, {}
-    for key in VOLATILE:
-        present = [key in row for row in rows]
-        if any(present):
-            columns[key] = [row.get(key) for row in rows]
-            if not all(present):
-                absent[key] = [i for i, here in enumerate(present) if not here]
-    return zlib.compress(canonical({"columns": columns, "absent": absent}), 9)
-
-
-_DECODER = json.JSONDecoder()
-
-
-def counter_column(blob: bytes, key: str) -> list | None:
-    """One column of an encoded counters blob (None if the listing has no such key), parsing that
-    column alone: the adoption scores and trends read one of up to four, from hundreds of listings.
-    The blob is canonical JSON: `"<key>":[` after `"columns":` can only be that column's start,
-    since a quote inside a JSON string is escaped."""
-    text = zlib.decompress(blob).decode()
-    start = text.find(f'"{key}":[', text.index('"columns":'))
-    return None if start < 0 else _DECODER.raw_decode(text, start + len(key) + 3)[0]
-
-
 def decode_counters(blob: bytes | None, count: int) -> list[dict]:
-    if blob is None:  # thinned by retention
-        return [{} for _ in range(count)]
-    data = json.loads(zlib.decompress(blob))
-    rows: list[dict] = [{} for _ in range(count)]
-    for key, column in data["columns"].items():
-        missing = set(data["absent"].get(key, ()))
-        for i, value in enumerate(column):
-            if i not in missing:
-                rows[i][key] = value
-    return rows
+    """Each row's counters (none for a listing retention thinned)."""
+    return [{} for _ in range(count)] if blob is None else unpack_counters(blob, count)
 
 
 class DocCache:
@@ -162,7 +121,7 @@ def load_listings(db: Database, poll_id: int, cache: DocCache | None = None) -> 
     listings = {}
     rows = db.execute("SELECT org, docs, counters FROM raw_listings WHERE poll_id = ? ORDER BY org", [poll_id])
     for org, docs, counters in rows.fetchall():
-        ids = decode_ints(docs)
+        ids = unpack_ints(docs)
         listings[org] = [{**doc, **moving} for doc, moving in zip(cache.docs(ids), decode_counters(counters, len(ids)))]
     return listings
 
@@ -171,20 +130,22 @@ def load_doc_listings(db: Database, poll_id: int, cache: DocCache) -> dict[str, 
     """{org: (doc ids, docs)} of one poll, without the counters: what `rebuild` replays. A doc id
     is equal exactly when the JSON but its counters is, the key a `Normalizer` reuses records by."""
     rows = db.execute("SELECT org, docs FROM raw_listings WHERE poll_id = ? ORDER BY org", [poll_id]).fetchall()
-    return {org: (ids, cache.docs(ids)) for org, docs in rows for ids in [decode_ints(docs)]}
+    return {org: (ids, cache.docs(ids)) for org, docs in rows for ids in [unpack_ints(docs)]}
 
 
 def counters_on(db: Database, key: str, wanted: dict[str, set[str]],
-                listed_from: dict[str, tuple[str, int]]) -> dict[str, dict[str, int]]:
+                listed_from: dict[str, tuple[str, int, int]]) -> dict[str, dict[str, int]]:
     """{day: {repo_id: value}} of one counter (a Hub key): for each day asked, each wanted repo's
     value in the newest kept listing up to that day that has one (the last of a listing winning).
 
-    Reads only the listings it needs, each decoded once: a day's own poll gives almost every
-    value; earlier polls are read only for repos that poll did not give (thinned, removed). A
-    repo (one with a `repos` row) is looked for only in its org's listings from its first poll on
-    (`listed_from`: repo id -> (org, first_seen_poll)), as `CounterReader` does. Reading every poll's
-    column instead cost 1.2 s on a year of daily polls (issue 13). Answers are kept per database
-    file (`_answers`): a backfill asks the same days and repos week after week."""
+    Reads only the repos it needs from the listings it needs: a day's own poll gives almost every
+    value; earlier polls are read only for repos that poll did not give (thinned, null). A repo
+    (one with a `repos` row) is looked for only in its org's listings from its first to its last
+    poll (`listed_from`: repo id -> (org in lower case, first_seen_poll, last_seen_poll)), as
+    `CounterReader` does, and found by its doc ids in the packed listing without decoding it.
+    Reading every poll's column instead cost 1.2 s on a year of daily polls (issue 13), decoding
+    each listing read 2 s (issue 12). Answers are kept per database file (`_answers`): a backfill
+    asks the same days and repos week after week."""
     answers = _answers(db)
     found: dict[str, dict[str, int]] = {}
     asked: dict[str, set[str]] = {}
@@ -217,45 +178,81 @@ def _answers(db: Database) -> dict[tuple[str, str], dict[str, int | None]]:
 
 
 def _read_counters(db: Database, key: str, wanted: dict[str, set[str]],
-                   listed_from: dict[str, tuple[str, int]]) -> dict[str, dict[str, int]]:
-    """counters_on without its answers kept: reads the listings."""
+                   listed_from: dict[str, tuple[str, int, int]]) -> dict[str, dict[str, int]]:
+    """counters_on without its answers kept: reads the listings newest first, each org's only for
+    the repos of that org still missing that it can hold (listed from their first to their last
+    poll), down to the first poll that listed one of them."""
     listings = db.execute("SELECT l.poll_id, lower(l.org), l.org, substr(p.started_at, 1, 10) FROM raw_listings "
                           "AS l JOIN polls AS p ON p.id = l.poll_id WHERE l.counters IS NOT NULL "
                           "ORDER BY l.poll_id, l.org").fetchall()
-    decoded: dict[tuple[int, str], dict[str, int]] = {}
-    repo_of: dict[int, str] = {}
+    # the earliest day from each listing on: no listing past bisect_right(earliest, day) is of the day or before
+    earliest = list(accumulate(reversed([listed_on for *_, listed_on in listings]), min))[::-1]
+    docs_of: dict[str, list[int]] = {}
     found: dict[str, dict[str, int]] = {}
     for day, repos in wanted.items():
-        values, missing = found.setdefault(day, {}), set(repos)
-        orgs, floor = _where_listed(missing, listed_from)
-        for poll_id, org_key, org, listed_on in reversed(listings):
-            if not missing or poll_id < floor:
+        values, pending = found.setdefault(day, {}), _by_org(repos, listed_from)
+        for at in range(bisect.bisect_right(earliest, day) - 1, -1, -1):
+            poll_id, org_key, org, listed_on = listings[at]
+            if not pending:
                 break
-            if listed_on > day or org_key not in orgs:
+            if listed_on > day or (place := pending.get(org_key)) is None:
                 continue
-            if (poll_id, org) not in decoded:
-                repo_of = repo_of or dict(db.execute("SELECT id, repo_id FROM raw_docs").fetchall())
-                decoded[poll_id, org] = _listing_counts(db, poll_id, org, key, repo_of)
-            if hit := missing & decoded[poll_id, org].keys():
-                values.update((repo_id, decoded[poll_id, org][repo_id]) for repo_id in hit)
-                missing -= hit
-                orgs, floor = _where_listed(missing, listed_from)
+            missing, floor = place
+            if candidates := {repo_id for repo_id in missing if listed_from[repo_id][2] >= poll_id}:
+                docs_of = docs_of or _docs_by_repo(db)
+                hit = _listed_counts(db, poll_id, org, key, candidates, docs_of)
+                values.update(hit)
+                missing.difference_update(hit)
+                if hit and missing:
+                    floor = place[1] = min(listed_from[repo_id][1] for repo_id in missing)
+            if not missing or poll_id <= floor:
+                del pending[org_key]
     return found
 
 
-def _where_listed(repos: set[str], listed_from: dict[str, tuple[str, int]]) -> tuple[set[str], int]:
-    """The orgs (lower case) whose listings can hold these repos, and the first poll that can."""
-    places = [listed_from[repo_id] for repo_id in repos]
-    return {org.lower() for org, _ in places}, min((poll_id for _, poll_id in places), default=0)
+def _by_org(repos: set[str], listed_from: dict[str, tuple[str, int, int]]) -> dict[str, list]:
+    """{org: [its repos, the first poll that listed one of them]}."""
+    by_org: dict[str, list] = {}
+    for repo_id in repos:
+        org, first, _ = listed_from[repo_id]
+        if (place := by_org.get(org)) is None:
+            by_org[org] = [{repo_id}, first]
+        else:
+            place[0].add(repo_id)
+            place[1] = min(place[1], first)
+    return by_org
 
 
-def _listing_counts(db: Database, poll_id: int, org: str, key: str, repo_of: dict[int, str]) -> dict[str, int]:
-    """{repo_id: value} of one counter in one listing, skipping values that are not counts."""
+def _docs_by_repo(db: Database) -> dict[str, list[int]]:
+    """Every doc id of each repo, newest first: a repo has a new doc whenever its JSON but the
+    counters changed, and a listing holds its newest doc of the time."""
+    docs_of: dict[str, list[int]] = {}
+    for doc_id, repo_id in db.execute("SELECT id, repo_id FROM raw_docs ORDER BY id DESC"):
+        docs_of.setdefault(repo_id, []).append(doc_id)
+    return docs_of
+
+
+def _listed_counts(db: Database, poll_id: int, org: str, key: str, repos: set[str],
+                   docs_of: dict[str, list[int]]) -> dict[str, int]:
+    """{repo_id: count} of the repos one listing holds with a count (the last of the listing
+    winning): each repo's doc ids are sought in the packed doc ids, without decoding the listing."""
     docs, counters = db.execute("SELECT docs, counters FROM raw_listings WHERE poll_id = ? AND org = ?",
                                 [poll_id, org]).fetchone()
-    column = counter_column(counters, key) or ()
-    # `type(...) is int` is _count for decoded JSON (no bools, no floats), at a third of the cost
-    return {repo_of[doc_id]: value for doc_id, value in zip(decode_ints(docs), column) if type(value) is int}
+    counts, hit = Counts(counters, key), {}
+    if counts.found:
+        newest = max_int(docs)
+        for repo_id in repos:
+            last = -1
+            for doc_id in docs_of.get(repo_id, ()):  # newest first: once found, older docs are sought after it only
+                if doc_id > newest:
+                    continue
+                at = last_position(docs, doc_id, after=last)
+                while at > last and counts.at(at) is None:  # listed there without a count
+                    at = last_position(docs, doc_id, after=last, before=at)
+                last = max(last, at)
+            if last >= 0:
+                hit[repo_id] = counts.at(last)
+    return hit
 
 
 class CounterReader:
@@ -285,8 +282,10 @@ class CounterReader:
             for docs, counters in self.db.execute("SELECT docs, counters FROM raw_listings WHERE poll_id = ? "
                                                   "AND lower(org) = ? AND counters IS NOT NULL", cache_key[:2]):
                 column = counter_column(counters, key)  # absent keys read as None
-                ids = decode_ints(docs)
-                values = {self._repo_of[d]: _count(column[i]) if column else None for i, d in enumerate(ids)}
+                repos = map(self._repo_of.__getitem__, unpack_ints(docs))
+                # `type(...) is int` is _count for decoded JSON (no bools, no floats), at a third of the cost
+                values = dict(zip(repos, [v if type(v) is int else None for v in column])) if column \
+                    else dict.fromkeys(repos)
             self._cache[cache_key] = values
         return self._cache[cache_key]
 

@@ -27,12 +27,14 @@ import sqlite3
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import accumulate
 from pathlib import Path
+from typing import Any
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from . import datasette_shape, raw_archive
+from . import datasette_shape, packing, raw_archive
 from .normalize import RepoRecord
 
 MIGRATIONS = Migrations("lineupwatch")
@@ -175,7 +177,7 @@ def m020_counters_apart(db: Database) -> None:
 
 def _old_blob(db: Database, digest: str) -> object:
     """A blob of the layout before m020: one zlib'd JSON object per content hash."""
-    return json.loads(zlib.decompress(db.execute("SELECT body FROM raw_blobs WHERE hash = ?", [digest]).fetchone()[0]))
+    return _json_blob(db.execute("SELECT body FROM raw_blobs WHERE hash = ?", [digest]).fetchone()[0])
 
 
 def _drop_counter_observations(db: Database) -> None:
@@ -217,6 +219,40 @@ def m060_child_key_index(db: Database) -> None:
     every repos row deleted or inserted while a deferred key is pending, a full scan without it
     (a rebuild of a year spent 14 s there). observations has its index; events are emptied first."""
     db["raw_children"].create_index(["repo_id"], if_not_exists=True)
+
+
+@MIGRATIONS()
+def m070_packed_columns(db: Database) -> None:
+    """Re-encode each listing's doc ids and counters from compressed JSON to packed integer
+    columns (packing.py): a report's adoption scores read a few repos' counts from thousands of
+    listings, and parsing a listing's JSON cost about 0.3 ms. Listings m020 wrote with this
+    release are packed already."""
+    for poll_id, org in db.execute("SELECT poll_id, org FROM raw_listings").fetchall():
+        docs, counters = db.execute("SELECT docs, counters FROM raw_listings WHERE poll_id = ? AND org = ?",
+                                    [poll_id, org]).fetchone()
+        if packing.is_packed(docs):  # both columns of a listing are written together
+            continue
+        ids = list(accumulate(_json_blob(docs)))
+        if counters is not None:
+            counters = packing.pack_counters(_json_counters(_json_blob(counters), len(ids)),
+                                              raw_archive.VOLATILE, raw_archive.SEEKABLE)
+        db.execute("UPDATE raw_listings SET docs = ?, counters = ? WHERE poll_id = ? AND org = ?",
+                   [packing.pack_ints(ids), counters, poll_id, org])
+
+
+def _json_blob(blob: bytes) -> Any:
+    return json.loads(zlib.decompress(blob))
+
+
+def _json_counters(data: dict, count: int) -> list[dict]:
+    """The rows of a counters blob before m070: JSON columns, and the positions where a key was absent."""
+    rows: list[dict] = [{} for _ in range(count)]
+    for key, column in data["columns"].items():
+        missing = set(data["absent"].get(key, ()))
+        for i, value in enumerate(column):
+            if i not in missing:
+                rows[i][key] = value
+    return rows
 
 
 def open_db(path: Path | str) -> Database:

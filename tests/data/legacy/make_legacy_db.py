@@ -1,13 +1,18 @@
-"""Write legacy-m002.db.gz: a database as lineupwatch 0.1.0 (schema m001 + m002) left it.
+"""Write a database as an earlier release left it, for the migration tests.
 
 Run with the release's code on the path, not the current one:
+- legacy-m002.db.gz, lineupwatch 0.1.0 (schema m001 + m002):
     git archive 125a78e | tar -x -C /tmp/lw-0.1.0
     PYTHONPATH=/tmp/lw-0.1.0/src python tests/data/legacy/make_legacy_db.py
+- legacy-m060.db.gz, the release before packed columns (m070; JSON counter columns):
+    git archive 9522e27 | tar -x -C /tmp/lw-m060
+    PYTHONPATH=/tmp/lw-m060/src python tests/data/legacy/make_legacy_db.py legacy-m060.db.gz --odd-counters
 
 Four polls of the bundled Hub (every family but Qwen, to stay small) through the release's CLI
 against the replay Hub, with SYNTHETIC changes between them: counters move, a licence changes,
 a repo is removed and comes back, a repo is added, commits land, and one repo's listing lacks
-its `likes` key while another's downloads are null (odd payloads the archive must keep as they were).
+its `likes` key while another's downloads are null (odd payloads the archive must keep as they were;
+with --odd-counters also a float, a string, a bool and counts past 32 and 64 bits).
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from __future__ import annotations
 import copy
 import gzip
 import sqlite3
+import sys
 import tempfile
 from pathlib import Path
 
@@ -24,7 +30,7 @@ from lineupwatch.cli import cli
 from lineupwatch.fixtures import bundled_state_path
 from lineupwatch.replay import ReplayHub, load_state
 
-OUT = Path(__file__).parent / "legacy-m002.db.gz"
+HERE = Path(__file__).parent
 WATCH = '["Llama", "Gemma", "Mistral", "DeepSeek", "Phi", "gpt-oss", "SmolLM", "Granite", "Liquid", "OLMo", "GLM", "Kimi", "MiniMax"]'
 
 
@@ -33,7 +39,7 @@ def poll(config: Path) -> None:
     assert result.exit_code == 0, result.output
 
 
-def main() -> None:
+def main(out: Path, odd_counters: bool) -> None:
     work = Path(tempfile.mkdtemp())
     models = [m for m in load_state(bundled_state_path()) if not m["id"].startswith("Qwen/")]
     with ReplayHub(copy.deepcopy(models), page_size=50) as hub:
@@ -63,6 +69,10 @@ def main() -> None:
         models4[0].pop("likes", None)
         models4[1]["downloads"] = None
         models4[2]["sha"] = "0" * 40
+        if odd_counters:
+            models4[3].update(downloadsAllTime=2 ** 40, likes=1.5)
+            models4[4].update(downloadsAllTime="12", downloads=True, trendingScore=2 ** 70)
+            models4[5]["downloadsAllTime"] = -(2 ** 63)
         hub.set_models(models4)
         poll(config)
     db = sqlite3.connect(work / "lw.db")
@@ -70,9 +80,9 @@ def main() -> None:
     db.execute("PRAGMA journal_mode=DELETE")
     db.execute("VACUUM")
     db.close()
-    with open(OUT, "wb") as raw, gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0) as out:
-        out.write((work / "lw.db").read_bytes())
-    print(f"wrote {OUT} ({OUT.stat().st_size} bytes)")
+    with open(out, "wb") as raw, gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0) as gz:
+        gz.write((work / "lw.db").read_bytes())
+    print(f"wrote {out} ({out.stat().st_size} bytes)")
 
 
 def hub_models(hub: ReplayHub) -> list[dict]:
@@ -80,4 +90,5 @@ def hub_models(hub: ReplayHub) -> list[dict]:
 
 
 if __name__ == "__main__":
-    main()
+    names = [arg for arg in sys.argv[1:] if not arg.startswith("--")]
+    main(HERE / (names[0] if names else "legacy-m002.db.gz"), "--odd-counters" in sys.argv)
