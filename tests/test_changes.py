@@ -96,3 +96,27 @@ def test_a_backfill_in_worker_processes_writes_the_same_files(config_path: Path,
     assert len([name for name in one if name.endswith(".json")]) == 7  # W10 to W16
     for other in ("server", "fork"):
         assert {p.name: p.read_bytes() for p in (tmp_path / other).iterdir()} == one, other
+
+
+def test_a_weekly_report_with_its_charts_drawn_in_a_forked_worker_writes_the_same_files(
+        config_path: Path, tmp_path: Path) -> None:
+    """In a fresh one-thread process with two CPUs a forked worker draws the charts (matplotlib
+    never enters the writing process); here, beside the replay Hub's thread, they are drawn in
+    process. Both write byte-identical files."""
+    run_cli("poll", "--config", str(config_path))
+    run_cli("report", "--config", str(config_path), "--as-of", "2026-04-19", "--out", str(tmp_path / "here"))
+    script = (
+        "import os, sys\n"
+        "from datetime import date\n"
+        "from pathlib import Path\n"
+        "from lineupwatch import reporting, store\n"
+        "from lineupwatch.config import load_config\n"
+        f"config = load_config({str(config_path)!r})\n"
+        "db = store.open_reader(config.database_path)\n"
+        f"reporting.write_weekly_report(config, db, date(2026, 4, 19), Path({str(tmp_path / 'worker')!r}))\n"
+        "assert ('matplotlib' in sys.modules) == (os.cpu_count() < 2), 'charts drawn here'\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    here = {p.name: p.read_bytes() for p in (tmp_path / "here").iterdir()}
+    assert {name for name in here if name.endswith(".png")} == {f"2026-W16-{n}.png" for n in ("releases", "adoption", "ecosystem")}
+    assert {p.name: p.read_bytes() for p in (tmp_path / "worker").iterdir()} == here

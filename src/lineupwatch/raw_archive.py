@@ -244,12 +244,10 @@ def _listed_counts(db: Database, poll_id: int, org: str, key: str, repos: set[st
         for repo_id in repos:
             last = -1
             for doc_id in docs_of.get(repo_id, ()):  # newest first: once found, older docs are sought after it only
-                if doc_id > newest:
-                    continue
-                at = last_position(docs, doc_id, after=last)
-                while at > last and counts.at(at) is None:  # listed there without a count
-                    at = last_position(docs, doc_id, after=last, before=at)
-                last = max(last, at)
+                if doc_id <= newest and (at := last_position(docs, doc_id, after=last)) > last:
+                    while at > last and counts.at(at) is None:  # listed there without a count
+                        at = last_position(docs, doc_id, after=last, before=at)
+                    last = max(last, at)
             if last >= 0:
                 hit[repo_id] = counts.at(last)
     return hit

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
+import sys
 import threading
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
@@ -16,8 +18,8 @@ from .analysis.weekly import build_report, iso_week, watched_entries
 from .config import Config
 from .ecosystem import ecosystem_of
 from .facts import load_facts
-from .report.charts import Chart, render_charts
-from .report.render import write_forum, write_report
+from .report.chart import Chart
+from .report.render import draw_charts, write_forum, write_report
 from .sanitize import clean
 
 
@@ -31,8 +33,22 @@ def weekly_report(config: Config, db: Database, as_of: date) -> dict:
 
 def write_weekly_report(config: Config, db: Database, as_of: date, out_dir: Path, index: bool = True) -> dict[str, Path]:
     """The report files of the ISO week of `as_of`, links under site.base_url when it is set;
-    then the index and feed unless `index` is false."""
-    return write_report(weekly_report(config, db, as_of), out_dir, config.site.base_url, index)
+    then the index and feed unless `index` is false.
+
+    With a second CPU and a process that can fork (one thread, matplotlib not imported yet), a
+    forked worker imports matplotlib while this process computes the report, then draws the
+    charts: the import is an eighth of a report on a year of polls."""
+    if (os.cpu_count() or 1) < 2 or _start_method().get_start_method() != "fork" or "matplotlib" in sys.modules:
+        return write_report(weekly_report(config, db, as_of), out_dir, config.site.base_url, index)
+    with ProcessPoolExecutor(1, mp_context=_start_method(), initializer=_import_charts) as pool:
+        pool.submit(int)  # forks the worker now, before this process computes
+        report = clean(weekly_report(config, db, as_of))
+        charts = pool.submit(draw_charts, report).result()
+    return write_report(report, out_dir, config.site.base_url, index, charts=charts)
+
+
+def _import_charts() -> None:
+    from .report import charts  # noqa: F401
 
 
 def write_forum_post(config: Config, db: Database, as_of: date, out_dir: Path) -> dict[str, Path]:
@@ -103,7 +119,7 @@ def _worker_report(day: date) -> tuple[dict, dict[str, Chart]]:
     assert _WORKER is not None, "_open_worker runs first in every worker"
     config, db = _WORKER
     report = clean(weekly_report(config, db, day))
-    return report, render_charts(report)
+    return report, draw_charts(report)
 
 
 def due_week_end(out_dir: Path, today: date) -> date | None:

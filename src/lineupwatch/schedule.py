@@ -14,7 +14,6 @@ from collections.abc import Callable
 from datetime import datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
-from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.base import BaseTrigger
 from croniter import CroniterBadDateError, croniter
 
@@ -96,6 +95,10 @@ def next_run_times(config: Config, now: datetime, count: int) -> list[datetime]:
 
 def serve(config: Config, job: Callable[[], str | None], log: logging.Logger) -> None:
     """Block running `job` (it returns the cause of a failure, or None) until SIGTERM or SIGINT."""
+    # Imported here: every command checks the config's cron expression through this module, and
+    # the scheduler (with asyncio) costs ~50 ms that only the daemon needs.
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
     scheduler = BlockingScheduler(timezone=config.schedule.timezone)
 
     def logged_job() -> None:

@@ -13,7 +13,6 @@ import json
 import re
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date
 
 import matplotlib
@@ -22,6 +21,7 @@ from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
+from .chart import Chart
 from .view import SIZE_CLASSES
 
 # Okabe-Ito blues for the classes that run on ordinary hardware; greys for the rest, so the eye goes
@@ -42,14 +42,6 @@ RC = {"svg.fonttype": "none", "svg.hashsalt": "lineupwatch", "font.size": 10, "a
 PNG_DPI = 144
 CHARTS_KEPT = 8  # per chart kind: enough for a backfill's run of unchanged weeks
 _RC_LOCK = threading.RLock()  # rcParams are process-global: one styled chart at a time
-
-
-@dataclass(frozen=True)
-class Chart:
-    """One chart in both forms: SVG text to inline in HTML, PNG bytes for Markdown."""
-    name: str
-    svg: str
-    png: bytes
 
 
 def render_charts(report: dict) -> dict[str, Chart]:

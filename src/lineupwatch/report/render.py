@@ -13,7 +13,7 @@ from ..sanitize import clean
 from . import view
 from .archive import load_reports, make_public_dir, report_json, write_atomic
 from .changes import load_previous, since_last_week, verdict_history
-from .charts import Chart, render_charts
+from .chart import Chart
 from .feed import render_feed
 from .templating import html_env, markdown_env
 
@@ -79,6 +79,14 @@ def _prepare(report: dict, out_dir: Path) -> tuple[dict, str]:
     return {**report, "changes": since_last_week(load_previous(out_dir, week), report)}, week
 
 
+def draw_charts(report: dict) -> dict[str, Chart]:
+    """The report's charts; matplotlib (about 0.25 s to import) is imported only to draw them,
+    so a process that has them drawn elsewhere never pays for it (reporting.write_weekly_report)."""
+    from .charts import render_charts
+
+    return render_charts(report)
+
+
 def write_forum(report: dict, out_dir: Path, base_url: str) -> dict[str, Path]:
     """Write `<week>.forum.md` and the PNG charts it shows into out_dir (publish them at base_url)."""
     links = view.Links(base_url)
@@ -86,7 +94,7 @@ def write_forum(report: dict, out_dir: Path, base_url: str) -> dict[str, Path]:
         raise ValueError("a forum post needs absolute links: set site.base_url")
     out_dir = make_public_dir(Path(out_dir))
     report, week = _prepare(report, out_dir)
-    charts = render_charts(report)
+    charts = draw_charts(report)
     pngs = {name: f"{week}-{name}.png" for name in charts}
     chart_paths = [write_atomic(out_dir / pngs[name], chart.png) for name, chart in charts.items()]
     return {"forum": write_atomic(out_dir / f"{week}.forum.md", render_forum(report, pngs, links)),
@@ -98,12 +106,12 @@ def write_report(report: dict, out_dir: Path, base_url: str = "", index: bool = 
     """Write `<week>.md/.html/.json` and its PNG charts into out_dir, then rebuild index.html and
     feed.xml from every report there (`index`; a backfill does so after its last week only).
     Each file is replaced atomically; reruns are byte-identical. With a base_url
-    (site.base_url) every link between these files is absolute. `charts`: render_charts of the
-    cleaned report, when a backfill worker has drawn them."""
+    (site.base_url) every link between these files is absolute. `charts`: draw_charts of the
+    cleaned report, when another process has drawn them."""
     links = view.Links(base_url)
     out_dir = make_public_dir(Path(out_dir))
     report, week = _prepare(report, out_dir)
-    charts = render_charts(report) if charts is None else charts
+    charts = draw_charts(report) if charts is None else charts
     pngs = {name: f"{week}-{name}.png" for name in charts}
     chart_paths = [write_atomic(out_dir / pngs[name], chart.png) for name, chart in charts.items()]
     written = {
