@@ -16,6 +16,11 @@ def _weeks(out: Path) -> dict[str, dict]:
     return {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(out.glob("*-W*.json"))}
 
 
+def _files(out: Path) -> dict[str, bytes]:
+    """Every file written under a reports directory (the summaries too), by relative path."""
+    return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+
 def test_previous_week_crosses_iso_years() -> None:
     assert previous_week("2026-W01") == "2025-W52"
     assert previous_week("2021-W01") == "2020-W53"
@@ -92,10 +97,11 @@ def test_a_backfill_in_worker_processes_writes_the_same_files(config_path: Path,
     done = subprocess.run([sys.executable, "-m", "lineupwatch", *args, "--jobs", "2", "--out", str(tmp_path / "fork")],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    one = {p.name: p.read_bytes() for p in (tmp_path / "one").iterdir()}
-    assert len([name for name in one if name.endswith(".json")]) == 7  # W10 to W16
+    one = _files(tmp_path / "one")
+    assert len([name for name in one if re.fullmatch(r"2026-W\d\d\.json", name)]) == 7  # W10 to W16
+    assert len([name for name in one if name.startswith(".summaries/")]) == 7
     for other in ("server", "fork"):
-        assert {p.name: p.read_bytes() for p in (tmp_path / other).iterdir()} == one, other
+        assert _files(tmp_path / other) == one, other
 
 
 def test_a_weekly_report_with_its_charts_drawn_in_a_forked_worker_writes_the_same_files(
@@ -117,6 +123,7 @@ def test_a_weekly_report_with_its_charts_drawn_in_a_forked_worker_writes_the_sam
         "assert ('matplotlib' in sys.modules) == (os.cpu_count() < 2), 'charts drawn here'\n")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    here = {p.name: p.read_bytes() for p in (tmp_path / "here").iterdir()}
+    here = _files(tmp_path / "here")
     assert {name for name in here if name.endswith(".png")} == {f"2026-W16-{n}.png" for n in ("releases", "adoption", "ecosystem")}
-    assert {p.name: p.read_bytes() for p in (tmp_path / "worker").iterdir()} == here
+    assert ".summaries/2026-W16.json" in here
+    assert _files(tmp_path / "worker") == here

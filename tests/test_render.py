@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import re
+import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 
 from lineupwatch.report.charts import render_charts
-from lineupwatch.report.render import render_html, render_markdown, write_report
+from lineupwatch.report.archive import load_reports
+from lineupwatch.report.feed import render_feed
+from lineupwatch.report.render import render_html, render_index, render_markdown, write_report
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 XSS = "<script>alert(1)</script>"
@@ -153,9 +157,11 @@ def test_writes_every_file(tmp_path: Path) -> None:
     assert all(p.read_bytes().startswith(b"\x89PNG\r\n") for p in paths["charts"])
     markdown = read(paths["markdown"])
     assert "](2026-W47-releases.png)" in markdown and "](2026-W47-adoption.png)" in markdown
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+    assert paths["summary"] == tmp_path / ".summaries" / "2026-W47.json"
+    assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*")) == sorted(
         ["2026-W47.md", "2026-W47.html", "2026-W47.json", "2026-W47-releases.png", "2026-W47-adoption.png",
-         "2026-W47-ecosystem.png", "index.html", "feed.xml"])  # no temporary files left behind
+         "2026-W47-ecosystem.png", "index.html", "feed.xml", ".summaries",
+         ".summaries/2026-W47.json"])  # no temporary files left behind
 
 
 def test_json_round_trips(tmp_path: Path) -> None:
@@ -290,8 +296,9 @@ def test_rerun_is_byte_identical(tmp_path: Path) -> None:
     for out in (first, second, first):
         write_report(synthetic("2026-W46", "2026-11-15"), out)
         write_report(copy.deepcopy(synthetic()), out)
-    names = sorted(p.name for p in first.iterdir())
-    assert names == sorted(p.name for p in second.iterdir())
+    names = sorted(str(p.relative_to(first)) for p in first.rglob("*") if p.is_file())
+    assert names == sorted(str(p.relative_to(second)) for p in second.rglob("*") if p.is_file())
+    assert ".summaries/2026-W47.json" in names
     for name in names:
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
 
@@ -301,3 +308,27 @@ def test_a_week_that_is_not_a_week_is_refused(tmp_path: Path) -> None:
     report["week"] = "../escape"
     with pytest.raises(ValueError, match="report week"):
         write_report(report, tmp_path)
+
+
+def test_the_index_and_feed_read_week_summaries_and_show_what_the_reports_say(tmp_path: Path) -> None:
+    """`.summaries/<week>.json` hold what the index and feed show of a week; a directory written
+    before them, or a report rewritten after its summary, is read from the reports themselves."""
+    for week, day in (("2026-W45", "2026-11-08"), ("2026-W46", "2026-11-15"), ("2026-W47", "2026-11-22")):
+        write_report(synthetic(week, day), tmp_path)
+    full = sorted((json.loads(p.read_text(encoding="utf-8")) for p in tmp_path.glob("2026-W*.json")),
+                  key=lambda r: r["week"], reverse=True)
+    summaries = load_reports(tmp_path)
+    assert [r["week"] for r in summaries] == ["2026-W47", "2026-W46", "2026-W45"]
+    assert len(json.dumps(summaries)) < len(json.dumps(full)) / 2  # what makes the index cheap
+    assert render_index(summaries) == render_index(full) and render_feed(summaries) == render_feed(full)
+    assert read(tmp_path / "index.html") == render_index(full)
+
+    w46 = tmp_path / "2026-W46.json"
+    rewritten = json.loads(w46.read_text(encoding="utf-8"))
+    rewritten["forecasts"][0]["verdict"] = "refuted"  # SYNTHETIC: a report changed by another hand
+    w46.write_text(json.dumps(rewritten), encoding="utf-8")
+    summary = tmp_path / ".summaries" / "2026-W46.json"
+    os.utime(w46, ns=(summary.stat().st_mtime_ns + 10 ** 9,) * 2)
+    assert load_reports(tmp_path)[1]["forecasts"][0]["verdict"] == "refuted"
+    shutil.rmtree(tmp_path / ".summaries")  # a directory of weeks written before summaries existed
+    assert load_reports(tmp_path) == [summaries[0], {**summaries[1], "forecasts": rewritten["forecasts"]}, summaries[2]]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ..sanitize import clean
 from . import view
-from .archive import load_reports, make_public_dir, report_json, write_atomic
+from .archive import SUMMARY_DIR, load_reports, make_public_dir, report_json, summary_json, write_atomic
 from .changes import load_previous, since_last_week, verdict_history
 from .chart import Chart
 from .feed import render_feed
@@ -103,8 +103,8 @@ def write_forum(report: dict, out_dir: Path, base_url: str) -> dict[str, Path]:
 
 def write_report(report: dict, out_dir: Path, base_url: str = "", index: bool = True,
                  charts: dict[str, Chart] | None = None) -> dict[str, Path]:
-    """Write `<week>.md/.html/.json` and its PNG charts into out_dir, then rebuild index.html and
-    feed.xml from every report there (`index`; a backfill does so after its last week only).
+    """Write `<week>.md/.html/.json`, its PNG charts and `.summaries/<week>.json` (what the index
+    and feed show of it) into out_dir, then rebuild index.html and feed.xml from every report there (`index`; a backfill does so after its last week only).
     Each file is replaced atomically; reruns are byte-identical. With a base_url
     (site.base_url) every link between these files is absolute. `charts`: draw_charts of the
     cleaned report, when another process has drawn them."""
@@ -119,6 +119,8 @@ def write_report(report: dict, out_dir: Path, base_url: str = "", index: bool = 
         "html": write_atomic(out_dir / f"{week}.html", render_html(report, {n: c.svg for n, c in charts.items()}, links)),
         "json": write_atomic(out_dir / f"{week}.json", report_json(report)),
     }
+    summaries = make_public_dir(out_dir / SUMMARY_DIR)  # written after the JSON: see load_reports
+    written["summary"] = write_atomic(summaries / f"{week}.json", summary_json(report))
     if index:
         reports = load_reports(out_dir)
         written["index"] = write_atomic(out_dir / "index.html", render_index(reports, links))
