@@ -330,5 +330,9 @@ def test_the_index_and_feed_read_week_summaries_and_show_what_the_reports_say(tm
     summary = tmp_path / ".summaries" / "2026-W46.json"
     os.utime(w46, ns=(summary.stat().st_mtime_ns + 10 ** 9,) * 2)
     assert load_reports(tmp_path)[1]["forecasts"][0]["verdict"] == "refuted"
+    assert json.loads(summary.read_text(encoding="utf-8"))["forecasts"][0]["verdict"] == "refuted"  # written again
     shutil.rmtree(tmp_path / ".summaries")  # a directory of weeks written before summaries existed
-    assert load_reports(tmp_path) == [summaries[0], {**summaries[1], "forecasts": rewritten["forecasts"]}, summaries[2]]
+    healed = [summaries[0], {**summaries[1], "forecasts": rewritten["forecasts"]}, summaries[2]]
+    assert load_reports(tmp_path) == healed
+    assert sorted(p.name for p in (tmp_path / ".summaries").iterdir()) == ["2026-W45.json", "2026-W46.json", "2026-W47.json"]
+    assert load_reports(tmp_path) == healed  # now from the summaries

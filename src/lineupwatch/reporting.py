@@ -37,14 +37,14 @@ def write_weekly_report(config: Config, db: Database, as_of: date, out_dir: Path
 
     With a second CPU and a process that can fork (one thread, matplotlib not imported yet), a
     forked worker imports matplotlib while this process computes the report, then draws the
-    charts: the import is an eighth of a report on a year of polls."""
+    charts while this one writes the Markdown and JSON: the import is an eighth of a report on a
+    year of polls."""
     if (os.cpu_count() or 1) < 2 or _start_method().get_start_method() != "fork" or "matplotlib" in sys.modules:
         return write_report(weekly_report(config, db, as_of), out_dir, config.site.base_url, index)
     with ProcessPoolExecutor(1, mp_context=_start_method(), initializer=_import_charts) as pool:
         pool.submit(int)  # forks the worker now, before this process computes
         report = clean(weekly_report(config, db, as_of))
-        charts = pool.submit(draw_charts, report).result()
-    return write_report(report, out_dir, config.site.base_url, index, charts=charts)
+        return write_report(report, out_dir, config.site.base_url, index, charts=pool.submit(draw_charts, report).result)
 
 
 def _import_charts() -> None:

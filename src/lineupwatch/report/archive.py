@@ -67,19 +67,26 @@ def summary_of(report: dict) -> dict:
 
 
 def summary_json(report: dict) -> str:
-    return json.dumps(summary_of(report), sort_keys=True, ensure_ascii=False) + "\n"
+    return _canonical(summary_of(report))
+
+
+def _canonical(summary: dict) -> str:
+    return json.dumps(summary, sort_keys=True, ensure_ascii=False) + "\n"
 
 
 def load_reports(out_dir: Path) -> list[dict]:
     """The summary of every `<YYYY>-W<ww>.json` in out_dir, newest first: read from
-    `.summaries/<week>.json` when that was written after the report, else from the report itself
-    (a week written before summaries existed). Unreadable files are skipped, since one damaged week must
-    not take the index and feed of all the others down with it."""
+    `.summaries/<week>.json` when that was written after the report, else from the report itself,
+    whose summary is then written (a week from before summaries, or rewritten by hand).
+    Unreadable files are skipped, since one damaged week must not take the index and feed of all
+    the others down with it."""
     reports = []
     for path in out_dir.iterdir():
         if not WEEK_FILE.match(path.name):
             continue
-        report = _read_summary(path) or _read_report(path)
+        report = _read_summary(path)
+        if report is None and (report := _read_report(path)) is not None:
+            write_atomic(make_public_dir(out_dir / SUMMARY_DIR) / path.name, _canonical(report))
         if report is not None:
             reports.append(report)
     return sorted(reports, key=lambda r: (str(r["week"]), str(r.get("as_of") or "")), reverse=True)

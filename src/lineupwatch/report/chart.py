@@ -5,6 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# Every report's charts, in order; a chart's PNG is `<week>-<name>.png`, so Markdown can link them
+# before they are drawn.
+CHART_NAMES = ("releases", "adoption", "ecosystem")
+
 
 @dataclass(frozen=True)
 class Chart:

@@ -21,7 +21,7 @@ from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from .chart import Chart
+from .chart import CHART_NAMES, Chart
 from .view import SIZE_CLASSES
 
 # Okabe-Ito blues for the classes that run on ordinary hardware; greys for the rest, so the eye goes
@@ -48,9 +48,10 @@ def render_charts(report: dict) -> dict[str, Chart]:
     """Every chart of the report, keyed by the name used in file names (`<week>-<name>.png`)."""
     from .ecosystem_chart import ecosystem_chart  # it builds on this module's helpers
 
-    return {"releases": releases_chart(report.get("quarterly") or {}, report.get("baseline_date")),
-            "adoption": adoption_chart(report.get("indicators") or {}),
-            "ecosystem": ecosystem_chart(report.get("ecosystem") or {}, report.get("baseline_date"))}
+    drawn = {"releases": releases_chart(report.get("quarterly") or {}, report.get("baseline_date")),
+             "adoption": adoption_chart(report.get("indicators") or {}),
+             "ecosystem": ecosystem_chart(report.get("ecosystem") or {}, report.get("baseline_date"))}
+    return {name: drawn[name] for name in CHART_NAMES}
 
 
 def _styled(build: Callable[..., Chart]) -> Callable[..., Chart]:

@@ -7,13 +7,14 @@ and analysis can change independently as long as the contract holds.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from ..sanitize import clean
 from . import view
 from .archive import SUMMARY_DIR, load_reports, make_public_dir, report_json, summary_json, write_atomic
 from .changes import load_previous, since_last_week, verdict_history
-from .chart import Chart
+from .chart import CHART_NAMES, Chart
 from .feed import render_feed
 from .templating import html_env, markdown_env
 
@@ -102,23 +103,23 @@ def write_forum(report: dict, out_dir: Path, base_url: str) -> dict[str, Path]:
 
 
 def write_report(report: dict, out_dir: Path, base_url: str = "", index: bool = True,
-                 charts: dict[str, Chart] | None = None) -> dict[str, Path]:
+                 charts: dict[str, Chart] | Callable[[], dict[str, Chart]] | None = None) -> dict[str, Path]:
     """Write `<week>.md/.html/.json`, its PNG charts and `.summaries/<week>.json` (what the index
-    and feed show of it) into out_dir, then rebuild index.html and feed.xml from every report there (`index`; a backfill does so after its last week only).
-    Each file is replaced atomically; reruns are byte-identical. With a base_url
-    (site.base_url) every link between these files is absolute. `charts`: draw_charts of the
-    cleaned report, when another process has drawn them."""
+    and feed show of it) into out_dir, then rebuild index.html and feed.xml from every report
+    there (`index`; a backfill does so after its last week only). Each file is replaced
+    atomically; reruns are byte-identical. With a base_url (site.base_url) every link between
+    these files is absolute. `charts`: draw_charts of the cleaned report when another process
+    has drawn them, or a call that waits for them (the Markdown and JSON are written meanwhile)."""
     links = view.Links(base_url)
     out_dir = make_public_dir(Path(out_dir))
     report, week = _prepare(report, out_dir)
-    charts = draw_charts(report) if charts is None else charts
-    pngs = {name: f"{week}-{name}.png" for name in charts}
+    pngs = {name: f"{week}-{name}.png" for name in CHART_NAMES}
+    written = {"markdown": write_atomic(out_dir / f"{week}.md", render_markdown(report, pngs, links)),
+               "json": write_atomic(out_dir / f"{week}.json", report_json(report))}
+    charts = draw_charts(report) if charts is None else charts() if callable(charts) else charts
     chart_paths = [write_atomic(out_dir / pngs[name], chart.png) for name, chart in charts.items()]
-    written = {
-        "markdown": write_atomic(out_dir / f"{week}.md", render_markdown(report, pngs, links)),
-        "html": write_atomic(out_dir / f"{week}.html", render_html(report, {n: c.svg for n, c in charts.items()}, links)),
-        "json": write_atomic(out_dir / f"{week}.json", report_json(report)),
-    }
+    written["html"] = write_atomic(out_dir / f"{week}.html",
+                                   render_html(report, {n: c.svg for n, c in charts.items()}, links))
     summaries = make_public_dir(out_dir / SUMMARY_DIR)  # written after the JSON: see load_reports
     written["summary"] = write_atomic(summaries / f"{week}.json", summary_json(report))
     if index:
