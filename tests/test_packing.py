@@ -44,7 +44,7 @@ def test_a_seekable_column_is_four_bytes_a_value_while_the_counts_fit() -> None:
     assert packing.Counts(large, "downloadsAllTime").at(3) == 2 ** 32
 
 
-@pytest.mark.parametrize("values", [[], [1], [3, 1, 2, 3, 300, 70000], [2 ** 32 + 5, 7, 2 ** 32 + 5]])
+@pytest.mark.parametrize("values", [[], [1], [3, 1, 2, 3, 300, 70000], [2 ** 32 + 5, 7, 2 ** 32 + 5], [-5, 3, -5]])
 def test_ints_round_trip_and_their_last_position_is_found(values: list[int]) -> None:
     blob = packing.pack_ints(values)
     assert packing.unpack_ints(blob) == values

@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import xml.etree.ElementTree as ET
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from lineupwatch.report.charts import render_charts
 from lineupwatch.report.archive import load_reports
 from lineupwatch.report.feed import render_feed
 from lineupwatch.report.render import render_html, render_index, render_markdown, write_report
+from lineupwatch.reporting import due_week_end
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 XSS = "<script>alert(1)</script>"
@@ -328,11 +330,27 @@ def test_the_index_and_feed_read_week_summaries_and_show_what_the_reports_say(tm
     rewritten["forecasts"][0]["verdict"] = "refuted"  # SYNTHETIC: a report changed by another hand
     w46.write_text(json.dumps(rewritten), encoding="utf-8")
     summary = tmp_path / ".summaries" / "2026-W46.json"
-    os.utime(w46, ns=(summary.stat().st_mtime_ns + 10 ** 9,) * 2)
-    assert load_reports(tmp_path)[1]["forecasts"][0]["verdict"] == "refuted"
-    assert json.loads(summary.read_text(encoding="utf-8"))["forecasts"][0]["verdict"] == "refuted"  # written again
+    os.utime(w46, ns=(summary.stat().st_mtime_ns - 10 ** 9,) * 2)  # restored from a backup: older than its summary
+    assert load_reports(tmp_path)[1]["forecasts"][0]["verdict"] == "refuted"  # told apart by its size
+    rewritten_summary = json.loads(summary.read_text(encoding="utf-8"))  # written again
+    assert rewritten_summary["summary"]["forecasts"][0]["verdict"] == "refuted"
+    assert rewritten_summary["report_bytes"] == w46.stat().st_size
     shutil.rmtree(tmp_path / ".summaries")  # a directory of weeks written before summaries existed
     healed = [summaries[0], {**summaries[1], "forecasts": rewritten["forecasts"]}, summaries[2]]
     assert load_reports(tmp_path) == healed
     assert sorted(p.name for p in (tmp_path / ".summaries").iterdir()) == ["2026-W45.json", "2026-W46.json", "2026-W47.json"]
     assert load_reports(tmp_path) == healed  # now from the summaries
+
+
+def test_a_chart_that_fails_to_draw_leaves_the_week_to_be_written_again(tmp_path: Path) -> None:
+    """A run takes `<week>.json` for a week done: it is written last, so a failed chart (matplotlib
+    broken, the drawing worker killed) leaves no JSON and the next run writes the week."""
+    def broken() -> dict:
+        raise RuntimeError("the chart worker died")
+
+    with pytest.raises(RuntimeError, match="worker died"):
+        write_report(synthetic("2026-W47", "2026-11-22"), tmp_path, charts=broken)
+    assert not (tmp_path / "2026-W47.json").exists()
+    assert due_week_end(tmp_path, date(2026, 11, 23)) == date(2026, 11, 22)
+    write_report(synthetic("2026-W47", "2026-11-22"), tmp_path)
+    assert due_week_end(tmp_path, date(2026, 11, 23)) is None

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from conftest import bundled_models, run_cli, write_config
-from lineupwatch import packing, store
+from lineupwatch import packing, raw_archive, store
 from lineupwatch.analysis.adoption import adoption_scores, wanted_downloads
 from lineupwatch.analysis.entries import build_entries
 from lineupwatch.config import load_config
@@ -360,3 +360,18 @@ def _churned(model: dict, i: int, day: int) -> dict:
     if (day + i) % 7 == 3:
         return {k: v for k, v in model.items() if k != "downloadsAllTime"}
     return {**model, "downloadsAllTime": None if (day + i) % 11 == 5 else 100 * ((day * 37 + i * 11) % 50) + i}
+
+
+def test_a_repo_is_read_only_from_the_polls_that_listed_it_whatever_else_is_asked(tmp_path: Path) -> None:
+    """SYNTHETIC: org/b's repos row says it was first listed by poll 2 (say, its family was added
+    to the watch list without a rebuild), and poll 2 gave it no count: its figure must not come
+    from poll 1, alone or asked with a repo of the same org that poll 1 did list."""
+    db = store.open_db(tmp_path / "t.db")
+    first = store.insert_poll(db, {"started_at": "2025-01-01T00:00:00", "status": "ok"})
+    store.archive_listing(db, first, "org", [{"id": "org/b", "downloadsAllTime": 5}, {"id": "org/c", "downloadsAllTime": 7}], 1)
+    second = store.insert_poll(db, {"started_at": "2025-01-02T00:00:00", "status": "ok"})
+    store.archive_listing(db, second, "org", [{"id": "org/b", "downloadsAllTime": None}, {"id": "org/c"}], 1)
+    listed_from = {"org/b": ("org", 2, 2), "org/c": ("org", 1, 2)}
+    day = "2025-01-02"
+    assert raw_archive._read_counters(db, "downloadsAllTime", {day: {"org/b"}}, listed_from) == {day: {}}
+    assert raw_archive._read_counters(db, "downloadsAllTime", {day: {"org/b", "org/c"}}, listed_from) == {day: {"org/c": 7}}

@@ -40,7 +40,8 @@ def is_packed(blob: bytes) -> bool:
 
 
 def pack_ints(values: list[int]) -> bytes:
-    """Doc ids in listing order: MAGIC, the width in bytes, the fixed-width values."""
+    """Doc ids in listing order (SQLite rowids, so within 64 bits): MAGIC, the width in bytes,
+    the fixed-width values."""
     width = 4 if all(v in _UINT32 for v in values) else 8
     return MAGIC + bytes([width]) + _fixed(values, width)
 
@@ -51,6 +52,8 @@ def unpack_ints(blob: bytes) -> list[int]:
 
 def max_int(blob: bytes) -> int:
     """The largest of packed ints (-1 if none), without decoding them to a list."""
+    if sys.byteorder == "big":
+        return max(unpack_ints(blob), default=-1)
     return max(memoryview(blob)[2:].cast(_TYPECODES[blob[1]]), default=-1)
 
 
@@ -59,7 +62,7 @@ def last_position(blob: bytes, value: int, after: int = -1, before: int | None =
     width = blob[1]
     if value not in (_UINT32 if width == 4 else _INT64):
         return -1
-    needle, start = value.to_bytes(width, "little"), 2 + (after + 1) * width
+    needle, start = value.to_bytes(width, "little", signed=width == 8), 2 + (after + 1) * width
     end = len(blob) if before is None else 2 + before * width
     at = blob.rfind(needle, start, end)
     while at >= 0 and (at - 2) % width:  # a match across two values: look further back
@@ -77,7 +80,8 @@ def pack_counters(rows: list[dict], keys: tuple[str, ...], seekable: tuple[str, 
         if not any(present):
             continue
         values = [row.get(key) for row in rows]
-        width = 0 if key not in seekable else 4 if all(v in _UINT32 for v in values if type(v) is int) else 8
+        width = 0 if key not in seekable else 4 if all(v in _UINT32 for v in values if type(v) is int and v in _INT64) \
+            else 8  # a value past 64 bits goes to the header whatever the width
         fits = _UINT32 if width == 4 else _INT64
         odd = [[i, value] for i, value in enumerate(values) if present[i] and not (type(value) is int and value in fits)]
         if missing := [i for i, here in enumerate(present) if not here]:

@@ -198,14 +198,15 @@ def _read_counters(db: Database, key: str, wanted: dict[str, set[str]],
             if listed_on > day or (place := pending.get(org_key)) is None:
                 continue
             missing, floor = place
-            if candidates := {repo_id for repo_id in missing if listed_from[repo_id][2] >= poll_id}:
+            if candidates := {repo_id for repo_id in missing
+                              if listed_from[repo_id][1] <= poll_id <= listed_from[repo_id][2]}:
                 docs_of = docs_of or _docs_by_repo(db)
                 hit = _listed_counts(db, poll_id, org, key, candidates, docs_of)
                 values.update(hit)
                 missing.difference_update(hit)
                 if hit and missing:
                     floor = place[1] = min(listed_from[repo_id][1] for repo_id in missing)
-            if not missing or poll_id <= floor:
+            if not missing or poll_id < floor:  # not <=: another listing of the floor poll may share the org's name
                 del pending[org_key]
     return found
 

@@ -234,8 +234,8 @@ def m070_packed_columns(db: Database) -> None:
             continue
         ids = list(accumulate(_json_blob(docs)))
         if counters is not None:
-            counters = packing.pack_counters(_json_counters(_json_blob(counters), len(ids)),
-                                              raw_archive.VOLATILE, raw_archive.SEEKABLE)
+            data = _json_blob(counters)  # its own keys: whatever it holds is kept
+            counters = packing.pack_counters(_json_counters(data, len(ids)), tuple(data["columns"]), raw_archive.SEEKABLE)
         db.execute("UPDATE raw_listings SET docs = ?, counters = ? WHERE poll_id = ? AND org = ?",
                    [packing.pack_ints(ids), counters, poll_id, org])
 

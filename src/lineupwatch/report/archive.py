@@ -1,7 +1,8 @@
 """The reports directory: atomic writes, and every weekly report in it read back from its JSON.
 
-The index and the feed are rebuilt from the *.json files, not from memory, so they always list
-exactly the reports a reader can open, whichever process wrote them.
+The index and the feed are rebuilt from the *.json files there, not from memory, so they always
+list exactly the reports a reader can open, whichever process wrote them; what they show of each
+week is read from its summary (`.summaries/<week>.json`) while that matches the report.
 """
 
 from __future__ import annotations
@@ -66,12 +67,13 @@ def summary_of(report: dict) -> dict:
     return {**kept, "lineup": {"family": lineup.get("family")}} if isinstance(lineup, dict) else kept
 
 
-def summary_json(report: dict) -> str:
-    return _canonical(summary_of(report))
+def summary_json(report: dict, text: str) -> str:
+    """The summary file of a report whose JSON is `text`: its size says which JSON it summarizes."""
+    return _summary_file(summary_of(report), len(text.encode("utf-8")))
 
 
-def _canonical(summary: dict) -> str:
-    return json.dumps(summary, sort_keys=True, ensure_ascii=False) + "\n"
+def _summary_file(summary: dict, size: int) -> str:
+    return json.dumps({"report_bytes": size, "summary": summary}, sort_keys=True, ensure_ascii=False) + "\n"
 
 
 def load_reports(out_dir: Path) -> list[dict]:
@@ -86,21 +88,34 @@ def load_reports(out_dir: Path) -> list[dict]:
             continue
         report = _read_summary(path)
         if report is None and (report := _read_report(path)) is not None:
-            write_atomic(make_public_dir(out_dir / SUMMARY_DIR) / path.name, _canonical(report))
+            _write_summary(path, report)
         if report is not None:
             reports.append(report)
     return sorted(reports, key=lambda r: (str(r["week"]), str(r.get("as_of") or "")), reverse=True)
 
 
 def _read_summary(path: Path) -> dict | None:
+    """The week's summary, unless the report was rewritten since (newer, or of another size)."""
     summary = path.parent / SUMMARY_DIR / path.name
     try:
-        if summary.stat().st_mtime_ns < path.stat().st_mtime_ns:  # the report was rewritten since
-            return None
+        report, written = path.stat(), summary.stat()
         loaded = json.loads(summary.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    return loaded if isinstance(loaded, dict) and "week" in loaded else None
+    if written.st_mtime_ns < report.st_mtime_ns or not isinstance(loaded, dict) \
+            or loaded.get("report_bytes") != report.st_size or not isinstance(loaded.get("summary"), dict):
+        return None
+    return loaded["summary"] if "week" in loaded["summary"] else None
+
+
+def _write_summary(path: Path, summary: dict) -> None:
+    """Summarize a week read from its report, for the next index; only a cache, so a directory
+    that cannot take it (read-only, full) still gets its index and feed."""
+    try:
+        text = _summary_file(summary, path.stat().st_size)
+        write_atomic(make_public_dir(path.parent / SUMMARY_DIR) / path.name, text)
+    except OSError:
+        pass
 
 
 def _read_report(path: Path) -> dict | None:

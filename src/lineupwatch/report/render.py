@@ -114,14 +114,16 @@ def write_report(report: dict, out_dir: Path, base_url: str = "", index: bool = 
     out_dir = make_public_dir(Path(out_dir))
     report, week = _prepare(report, out_dir)
     pngs = {name: f"{week}-{name}.png" for name in CHART_NAMES}
-    written = {"markdown": write_atomic(out_dir / f"{week}.md", render_markdown(report, pngs, links)),
-               "json": write_atomic(out_dir / f"{week}.json", report_json(report))}
+    written = {"markdown": write_atomic(out_dir / f"{week}.md", render_markdown(report, pngs, links))}
+    text = report_json(report)
     charts = draw_charts(report) if charts is None else charts() if callable(charts) else charts
     chart_paths = [write_atomic(out_dir / pngs[name], chart.png) for name, chart in charts.items()]
     written["html"] = write_atomic(out_dir / f"{week}.html",
                                    render_html(report, {n: c.svg for n, c in charts.items()}, links))
-    summaries = make_public_dir(out_dir / SUMMARY_DIR)  # written after the JSON: see load_reports
-    written["summary"] = write_atomic(summaries / f"{week}.json", summary_json(report))
+    # The JSON last: a run takes `<week>.json` for a week done (reporting.due_week_end), so a chart
+    # that fails to draw leaves the week to be written again. Its summary after it: see load_reports.
+    written["json"] = write_atomic(out_dir / f"{week}.json", text)
+    written["summary"] = write_atomic(make_public_dir(out_dir / SUMMARY_DIR) / f"{week}.json", summary_json(report, text))
     if index:
         reports = load_reports(out_dir)
         written["index"] = write_atomic(out_dir / "index.html", render_index(reports, links))
