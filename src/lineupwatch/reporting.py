@@ -37,8 +37,8 @@ def write_weekly_report(config: Config, db: Database, as_of: date, out_dir: Path
 
     With a second CPU and a process that can fork (one thread, matplotlib not imported yet), a
     forked worker imports matplotlib while this process computes the report, then draws the
-    charts while this one writes the Markdown and serializes the JSON: the import is an eighth of a report on a
-    year of polls."""
+    charts while this one writes the Markdown and serializes the JSON: the import is an eighth
+    of a report on a year of polls."""
     if _usable_cpus() < 2 or _start_method().get_start_method() != "fork" or "matplotlib" in sys.modules:
         return write_report(weekly_report(config, db, as_of), out_dir, config.site.base_url, index)
     with ProcessPoolExecutor(1, mp_context=_start_method(), initializer=_import_charts) as pool:

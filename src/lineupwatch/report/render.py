@@ -109,7 +109,8 @@ def write_report(report: dict, out_dir: Path, base_url: str = "", index: bool = 
     there (`index`; a backfill does so after its last week only). Each file is replaced
     atomically; reruns are byte-identical. With a base_url (site.base_url) every link between
     these files is absolute. `charts`: draw_charts of the cleaned report when another process
-    has drawn them, or a call that waits for them (the Markdown is written and the JSON serialized meanwhile)."""
+    has drawn them, or a call that waits for them (the Markdown is written and the JSON
+    serialized meanwhile)."""
     links = view.Links(base_url)
     out_dir = make_public_dir(Path(out_dir))
     report, week = _prepare(report, out_dir)
