@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
 import sqlite3
 import sys
 from collections.abc import Callable, Iterator
@@ -420,7 +419,7 @@ def report(config: Config, as_of: datetime | None, out_dir: Path | None, since_b
             click.echo(f"wrote {forum} ({len(forum.read_text(encoding='utf-8')):,} characters)")
             return
         if since_baseline:
-            written = reporting.backfill(config, db, _day(as_of), out, jobs or os.cpu_count() or 1)
+            written = reporting.backfill(config, db, _day(as_of), out, jobs or reporting.usable_cpus())
         else:
             written = [reporting.write_weekly_report(config, db, _day(as_of), out)]
     click.echo(f"wrote {len(written)} report(s); latest: {written[-1]['html']}")

@@ -83,12 +83,13 @@ def pack_counters(rows: list[dict], keys: tuple[str, ...], seekable: tuple[str, 
         width = 0 if key not in seekable else 4 if all(v in _UINT32 for v in values if type(v) is int and v in _INT64) \
             else 8  # a value past 64 bits goes to the header whatever the width
         fits = _UINT32 if width == 4 else _INT64
-        odd = [[i, value] for i, value in enumerate(values) if present[i] and not (type(value) is int and value in fits)]
+        holds = [type(value) is int and value in fits for value in values]
+        odd = [[i, value] for i, value in enumerate(values) if present[i] and not holds[i]]
         if missing := [i for i, here in enumerate(present) if not here]:
             absent[key] = missing
         if odd:
             other[key] = odd
-        ints = [value if type(value) is int and value in fits else 0 for value in values]
+        ints = [value if held else 0 for value, held in zip(values, holds)]
         body = _fixed(ints, width) if width else _shuffled(ints)
         columns.append([key, len(body), width])
         bodies.append(body)
@@ -102,17 +103,13 @@ class Counts:
     repo lacked the key or sent something else)."""
 
     def __init__(self, blob: bytes, key: str) -> None:
-        header, start = _header(blob)
-        self.found = False
-        for name, size, width in header["columns"]:
-            if name == key:
-                self.found, self.width = True, width
-                self._body = blob[start:start + size]
-                self._odd = {i: value if type(value) is int else None for i, value in header["other"].get(key, ())}
-                self._odd.update(dict.fromkeys(header["absent"].get(key, ())))
-                self._values = None if width else _unshuffled(self._body)
-                break
-            start += size
+        column = _column(blob, key)
+        self.found = column is not None
+        if column is not None:
+            header, self._body, self.width = column
+            self._odd = {i: value if type(value) is int else None for i, value in header["other"].get(key, ())}
+            self._odd.update(dict.fromkeys(header["absent"].get(key, ())))
+            self._values = None if self.width else _unshuffled(self._body)
 
     def at(self, position: int) -> int | None:
         if not self.found:
@@ -128,18 +125,15 @@ class Counts:
 def counter_column(blob: bytes, key: str) -> list | None:
     """One key's values by position as the Hub sent them (None where absent), or None if no row
     had the key: decodes that column alone."""
-    header, start = _header(blob)
-    for name, size, width in header["columns"]:
-        if name == key:
-            body = blob[start:start + size]
-            values: list = _from_fixed(body, width) if width else _unshuffled(body)
-            for i in header["absent"].get(key, ()):
-                values[i] = None
-            for i, value in header["other"].get(key, ()):
-                values[i] = value
-            return values
-        start += size
-    return None
+    if (column := _column(blob, key)) is None:
+        return None
+    header, body, width = column
+    values: list = _from_fixed(body, width) if width else _unshuffled(body)
+    for i in header["absent"].get(key, ()):
+        values[i] = None
+    for i, value in header["other"].get(key, ()):
+        values[i] = value
+    return values
 
 
 def unpack_counters(blob: bytes, count: int) -> list[dict]:
@@ -152,6 +146,16 @@ def unpack_counters(blob: bytes, count: int) -> list[dict]:
             if i not in missing:
                 rows[i][key] = value
     return rows
+
+
+def _column(blob: bytes, key: str) -> tuple[dict, bytes, int] | None:
+    """(the header, the column's bytes, its width) of one key, or None if no row had it."""
+    header, start = _header(blob)
+    for name, size, width in header["columns"]:
+        if name == key:
+            return header, blob[start:start + size], width
+        start += size
+    return None
 
 
 def _header(blob: bytes) -> tuple[dict, int]:

@@ -39,15 +39,16 @@ def write_weekly_report(config: Config, db: Database, as_of: date, out_dir: Path
     forked worker imports matplotlib while this process computes the report, then draws the
     charts while this one writes the Markdown and serializes the JSON: the import is an eighth
     of a report on a year of polls."""
-    if _usable_cpus() < 2 or _start_method().get_start_method() != "fork" or "matplotlib" in sys.modules:
+    context = _start_method()
+    if usable_cpus() < 2 or context.get_start_method() != "fork" or "matplotlib" in sys.modules:
         return write_report(weekly_report(config, db, as_of), out_dir, config.site.base_url, index)
-    with ProcessPoolExecutor(1, mp_context=_start_method(), initializer=_import_charts) as pool:
+    with ProcessPoolExecutor(1, mp_context=context, initializer=_import_charts) as pool:
         pool.submit(int)  # forks the worker now, before this process computes
         report = clean(weekly_report(config, db, as_of))
         return write_report(report, out_dir, config.site.base_url, index, charts=pool.submit(draw_charts, report).result)
 
 
-def _usable_cpus() -> int:
+def usable_cpus() -> int:
     """The CPUs this process may run on (a container may allow fewer than the host has)."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 

@@ -67,13 +67,6 @@ def summary_of(report: dict) -> dict:
     return {**kept, "lineup": {"family": lineup.get("family")}} if isinstance(lineup, dict) else kept
 
 
-def summary_json(report: dict, text: str) -> str:
-    """The summary file of a report whose JSON is `text`: its size says which JSON it summarizes."""
-    return _summary_file(summary_of(report), len(text.encode("utf-8")))
-
-
-def _summary_file(summary: dict, size: int) -> str:
-    return json.dumps({"report_bytes": size, "summary": summary}, sort_keys=True, ensure_ascii=False) + "\n"
 
 
 def load_reports(out_dir: Path) -> list[dict]:
@@ -88,7 +81,7 @@ def load_reports(out_dir: Path) -> list[dict]:
             continue
         report = _read_summary(path)
         if report is None and (report := _read_report(path)) is not None:
-            _write_summary(path, report)
+            write_summary(path, report)
         if report is not None:
             reports.append(report)
     return sorted(reports, key=lambda r: (str(r["week"]), str(r.get("as_of") or "")), reverse=True)
@@ -108,14 +101,18 @@ def _read_summary(path: Path) -> dict | None:
     return loaded["summary"] if "week" in loaded["summary"] else None
 
 
-def _write_summary(path: Path, summary: dict) -> None:
-    """Summarize a week read from its report, for the next index; only a cache, so a directory
-    that cannot take it (read-only, full) still gets its index and feed."""
+def write_summary(path: Path, summary: dict) -> Path:
+    """`.summaries/<week>.json` of the report at `path`, just written: its size says which
+    report it summarizes. Only a cache, so a directory that cannot take it (read-only, full)
+    still gets its report, index and feed."""
+    target = path.parent / SUMMARY_DIR / path.name
     try:
-        text = _summary_file(summary, path.stat().st_size)
-        write_atomic(make_public_dir(path.parent / SUMMARY_DIR) / path.name, text)
+        text = json.dumps({"report_bytes": path.stat().st_size, "summary": summary}, sort_keys=True, ensure_ascii=False)
+        make_public_dir(target.parent)
+        write_atomic(target, text + "\n")
     except OSError:
         pass
+    return target
 
 
 def _read_report(path: Path) -> dict | None:

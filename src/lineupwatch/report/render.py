@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ..sanitize import clean
 from . import view
-from .archive import SUMMARY_DIR, load_reports, make_public_dir, report_json, summary_json, write_atomic
+from .archive import load_reports, make_public_dir, report_json, summary_of, write_atomic, write_summary
 from .changes import load_previous, since_last_week, verdict_history
 from .chart import CHART_NAMES, Chart
 from .feed import render_feed
@@ -124,7 +124,7 @@ def write_report(report: dict, out_dir: Path, base_url: str = "", index: bool = 
     # The JSON last: a run takes `<week>.json` for a week done (reporting.due_week_end), so a chart
     # that fails to draw leaves the week to be written again. Its summary after it: see load_reports.
     written["json"] = write_atomic(out_dir / f"{week}.json", text)
-    written["summary"] = write_atomic(make_public_dir(out_dir / SUMMARY_DIR) / f"{week}.json", summary_json(report, text))
+    written["summary"] = write_summary(written["json"], summary_of(report))
     if index:
         reports = load_reports(out_dir)
         written["index"] = write_atomic(out_dir / "index.html", render_index(reports, links))
