@@ -21,10 +21,10 @@ from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
 
-from lineupwatch import store
-from lineupwatch.config import DEFAULT_FAMILIES, parse_config
-from lineupwatch.poll import run_poll
-from lineupwatch.replay import save_state
+from lineupwatch.store import database as store
+from lineupwatch.config.settings import DEFAULT_FAMILIES, parse_config
+from lineupwatch.ops.poll import run_poll
+from lineupwatch.replay.server import save_state
 
 # (org, name pattern) per family: names the family's generation regex parses.
 NAME_PATTERNS = {

@@ -20,14 +20,14 @@ import time
 from datetime import date
 from pathlib import Path
 
-from lineupwatch import store
+from lineupwatch.store import database as store
 from lineupwatch.analysis.entries import build_entries
 from lineupwatch.analysis.runnow import licence_drift, what_to_run
-from lineupwatch.config import load_config
-from lineupwatch.facts import load_facts
+from lineupwatch.config.settings import load_config
+from lineupwatch.store.facts import load_facts
 from lineupwatch.report.archive import load_reports
 from lineupwatch.report.changes import since_last_week, verdict_history
-from lineupwatch.reporting import week_ends
+from lineupwatch.report.writer import week_ends
 
 AS_OF = date(2026, 11, 22)
 

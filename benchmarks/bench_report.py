@@ -23,9 +23,9 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from bench_poll import synthetic_hub
-from lineupwatch import store
-from lineupwatch.config import parse_config
-from lineupwatch.normalize import normalize_repos
+from lineupwatch.store import database as store
+from lineupwatch.config.settings import parse_config
+from lineupwatch.normalize.records import normalize_repos
 
 ORGS = 10
 START = date(2025, 11, 24)

@@ -32,10 +32,10 @@ from pathlib import Path
 
 from bench_poll import synthetic_hub
 from bench_report import timed_cli
-from lineupwatch import store
-from lineupwatch.config import parse_config
-from lineupwatch.normalize import normalize_repos
-from lineupwatch.poll import children_due, watched_orgs
+from lineupwatch.store import database as store
+from lineupwatch.config.settings import parse_config
+from lineupwatch.normalize.records import normalize_repos
+from lineupwatch.ops.poll import children_due, watched_orgs
 
 START = date(2025, 11, 24)
 SEED = 20260304

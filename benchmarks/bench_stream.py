@@ -1,6 +1,6 @@
 """Stream benchmark: a day of the Hub-wide stream polled, a year backfilled, a report on top.
 
-The stream is SYNTHETIC (lineupwatch.stream_fixture at the real Hub's volume) and is served by a
+The stream is SYNTHETIC (lineupwatch.replay.synthetic_stream at the real Hub's volume) and is served by a
 replay Hub in its own process, so the CPU figures are the stream job's own work (HTTP client,
 JSON, records, SQLite, compression), not the server's.
 
@@ -27,10 +27,10 @@ import time
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
-from lineupwatch import store
-from lineupwatch.config import parse_config
-from lineupwatch.stream_fixture import REPOS_PER_DAY, SyntheticStream
-from lineupwatch.stream_poll import run_backfill, run_stream
+from lineupwatch.store import database as store
+from lineupwatch.config.settings import parse_config
+from lineupwatch.replay.synthetic_stream import REPOS_PER_DAY, SyntheticStream
+from lineupwatch.stream.poll import run_backfill, run_stream
 
 YEAR_END = date(2026, 11, 22)
 YEAR_REPOS = 1_000_000
@@ -39,8 +39,8 @@ YEAR_REPOS = 1_000_000
 def serve(start: date, until: date, scale: float, bundled: bool, ready: multiprocessing.Queue,
           advance: multiprocessing.Queue) -> None:
     """The replay Hub in its own process; a date put on `advance` moves the stream's last day."""
-    from lineupwatch.fixtures import bundled_state_path
-    from lineupwatch.replay import ReplayHub, load_state
+    from lineupwatch.replay.fixtures import bundled_state_path
+    from lineupwatch.replay.server import ReplayHub, load_state
 
     stream = SyntheticStream(start, until, scale=scale)
     hub = ReplayHub(load_state(bundled_state_path()) if bundled else [], stream=stream).start()
@@ -133,8 +133,8 @@ def year(tmp: Path, fraction: float) -> tuple[dict, Path]:
 
 def report_time(db_path: Path, tmp: Path) -> dict:
     """The bundled org poll into the year's database, then `lineupwatch report` as a subprocess."""
-    from lineupwatch.fixtures import bundled_state_path
-    from lineupwatch.replay import ReplayHub, load_state
+    from lineupwatch.replay.fixtures import bundled_state_path
+    from lineupwatch.replay.server import ReplayHub, load_state
 
     config_path = tmp / "bench.toml"
     config_path.write_text(f'[hub]\nstream = false\n[storage]\ndatabase = "{db_path}"\nreports_dir = "{tmp / "reports"}"\n')

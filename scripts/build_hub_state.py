@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "src" / "lineupwatch" / "data"
 sys.path.insert(0, str(ROOT / "src"))
 
-from lineupwatch.replay import save_state  # noqa: E402  (the state format has one writer)
+from lineupwatch.replay.server import save_state  # noqa: E402  (the state format has one writer)
 
 AS_OF = datetime(2026, 11, 22, tzinfo=timezone.utc)
 # Licence ids the Hub knows; anything else is listed as `other` with a `license_name`, as on the Hub.

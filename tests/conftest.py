@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from lineupwatch.cli import cli
-from lineupwatch.fixtures import bundled_state_path
-from lineupwatch.replay import ReplayHub, load_state
+from lineupwatch.replay.fixtures import bundled_state_path
+from lineupwatch.replay.server import ReplayHub, load_state
 
 _BUNDLED: list[dict] | None = None
 

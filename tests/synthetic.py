@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime, timedelta, timezone
 
-from lineupwatch.timeline import HubTimeline
+from lineupwatch.replay.timeline import HubTimeline
 
 
 def model(repo_id: str, created: str, *, params_b: float | None = None, licence: str = "apache-2.0",

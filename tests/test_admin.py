@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from conftest import run_cli, write_config
-from lineupwatch.replay import ReplayHub
+from lineupwatch.replay.server import ReplayHub
 
 ROOT = Path(__file__).resolve().parent.parent
 UNITS = ROOT / "config" / "systemd"

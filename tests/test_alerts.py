@@ -10,15 +10,15 @@ from pathlib import Path
 import pytest
 
 from conftest import MailSink, _free_port, bundled_models, mail_config, run_cli, write_config
-from lineupwatch import store
+from lineupwatch.store import database as store
 from lineupwatch.alerts.dedup import Reason, decide
 from lineupwatch.alerts.mailer import one_line
 from lineupwatch.alerts.rules import AlertContext, evaluate_rules
 from lineupwatch.analysis.weekly import analyse
-from lineupwatch.config import load_config
-from lineupwatch.facts import load_facts
-from lineupwatch.poll import run_poll
-from lineupwatch.replay import ReplayHub
+from lineupwatch.config.settings import load_config
+from lineupwatch.store.facts import load_facts
+from lineupwatch.ops.poll import run_poll
+from lineupwatch.replay.server import ReplayHub
 from synthetic import model, real_until
 
 PASSWORD = "s3cret-pass"

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import mail_config, run_cli, write_config
-from lineupwatch import store
-from lineupwatch.config import load_config
-from lineupwatch.replay import ReplayHub
+from lineupwatch.store import database as store
+from lineupwatch.config.settings import load_config
+from lineupwatch.replay.server import ReplayHub
 
 
 def _state(config_path: Path) -> tuple[list[dict], list[dict]]:

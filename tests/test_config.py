@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from conftest import run_cli
-from lineupwatch.config import DEFAULT_FAMILIES, load_config
+from lineupwatch.config.settings import DEFAULT_FAMILIES, load_config
 
 SHIPPED = Path(__file__).parent.parent / "config" / "lineupwatch.toml"
 
@@ -25,7 +25,7 @@ def test_shipped_config_is_the_defaults() -> None:
 def test_every_setting_is_documented_in_the_shipped_file() -> None:
     text = SHIPPED.read_text()
     import dataclasses
-    from lineupwatch import config as module
+    from lineupwatch.config import settings as module
     for section, cls in module._SECTIONS.items():
         assert f"[{section}]" in text
         for field in dataclasses.fields(cls):

@@ -56,14 +56,14 @@ def test_a_config_that_is_not_utf8_is_a_one_line_error(tmp_path: Path) -> None:
 
 
 def test_an_unreadable_config_is_a_config_error(tmp_path: Path) -> None:
-    from lineupwatch.config import ConfigError, load_config
+    from lineupwatch.config.settings import ConfigError, load_config
 
     with pytest.raises(ConfigError, match="cannot read the config file: Is a directory"):
         load_config(tmp_path)  # the CLI's click.Path refuses a directory before this point
 
 
 def test_the_checked_values_arrive_typed(tmp_path: Path) -> None:
-    from lineupwatch.config import load_config
+    from lineupwatch.config.settings import load_config
 
     path = tmp_path / "ok.toml"
     path.write_text('[mail]\nport = 587\ntimeout_s = 5\nrecipients = ["a@example.org"]\n'

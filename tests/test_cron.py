@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 from conftest import run_cli
-from lineupwatch.config import parse_config
-from lineupwatch.schedule import next_run_times, parse_cron
+from lineupwatch.config.settings import parse_config
+from lineupwatch.config.cron import parse_cron
+from lineupwatch.ops.schedule import next_run_times
 
 MACROS = {"@yearly": "0 0 1 1 *", "@annually": "0 0 1 1 *", "@monthly": "0 0 1 * *", "@weekly": "0 0 * * 0",
           "@daily": "0 0 * * *", "@midnight": "0 0 * * *", "@hourly": "0 * * * *"}

@@ -8,7 +8,7 @@ import sqlite3
 from pathlib import Path
 
 from conftest import run_cli, write_config
-from lineupwatch.replay import ReplayHub
+from lineupwatch.replay.server import ReplayHub
 
 ROOT = Path(__file__).resolve().parent.parent
 METADATA = ROOT / "src" / "lineupwatch" / "data" / "metadata.json"

@@ -9,8 +9,8 @@ from datetime import datetime
 from pathlib import Path
 
 from conftest import bundled_models
-from lineupwatch.fixtures import bundled_state_path
-from lineupwatch.timeline import bundled_timeline_path
+from lineupwatch.replay.fixtures import bundled_state_path
+from lineupwatch.replay.timeline import bundled_timeline_path
 
 ROOT = Path(__file__).parent.parent
 FACTS = ROOT / "src" / "lineupwatch" / "data" / "facts"

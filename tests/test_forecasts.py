@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from conftest import bundled_models, run_cli, write_config
-from lineupwatch import store
-from lineupwatch.config import load_config
-from lineupwatch.poll import run_poll
-from lineupwatch.replay import ReplayHub
+from lineupwatch.store import database as store
+from lineupwatch.config.settings import load_config
+from lineupwatch.ops.poll import run_poll
+from lineupwatch.replay.server import ReplayHub
 from synthetic import end_of, hub_on, model, poll_days, real_until
 
 BASELINE = "2026-03-04"

@@ -8,9 +8,9 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from conftest import bundled_models, mail_config, run_cli, write_config
-from lineupwatch import store
-from lineupwatch.config import load_config
-from lineupwatch.replay import ReplayHub
+from lineupwatch.store import database as store
+from lineupwatch.config.settings import load_config
+from lineupwatch.replay.server import ReplayHub
 from lineupwatch.sanitize import clean_text
 from synthetic import model
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from lineupwatch.replay import ReplayHub
+from lineupwatch.replay.server import ReplayHub
 
 ROOT = Path(__file__).resolve().parent.parent
 

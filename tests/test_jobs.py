@@ -7,10 +7,10 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from conftest import bundled_models, mail_config, run_cli, write_config
-from lineupwatch import store
-from lineupwatch.config import load_config
-from lineupwatch.normalize import normalize_repos
-from lineupwatch.replay import ReplayHub
+from lineupwatch.store import database as store
+from lineupwatch.config.settings import load_config
+from lineupwatch.normalize.records import normalize_repos
+from lineupwatch.replay.server import ReplayHub
 
 
 def last_complete_week(today: date) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import mail_config, run_cli, write_config
-from lineupwatch.replay import ReplayHub
+from lineupwatch.replay.server import ReplayHub
 
 
 def test_the_link_is_the_newest_written_page_under_the_public_url(tmp_path: Path, hub: ReplayHub, smtp) -> None:

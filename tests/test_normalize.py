@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from conftest import bundled_models
-from lineupwatch.config import Config, parse_config
-from lineupwatch.normalize import normalize_repos, parse_name
+from lineupwatch.config.settings import Config, parse_config
+from lineupwatch.normalize.records import normalize_repos, parse_name
 
 FACTS = Path(__file__).parent.parent / "src" / "lineupwatch" / "data" / "facts"
 CONFIG: Config = parse_config({}, Path("defaults.toml"))

@@ -15,9 +15,9 @@ import random
 import pytest
 
 from conftest import bundled_models
-from lineupwatch.config import parse_config
-from lineupwatch.normalize import Normalizer, normalize_repos
-from lineupwatch.raw_archive import canonical, split_model
+from lineupwatch.config.settings import parse_config
+from lineupwatch.normalize.records import Normalizer, normalize_repos
+from lineupwatch.store.raw_archive import canonical, split_model
 
 CONFIG = parse_config({}, __import__("pathlib").Path("defaults.toml"))
 

@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from lineupwatch import packing
+from lineupwatch.store import packing
 
 KEYS = ("downloads", "downloadsAllTime", "likes", "trendingScore")
 ODD_ROWS = [

@@ -13,11 +13,11 @@ import pytest
 import sqlite_utils
 
 from conftest import bundled_models, run_cli, write_config
-from lineupwatch import store
-from lineupwatch.config import load_config
-from lineupwatch.normalize import normalize_repos
-from lineupwatch.poll import watched_orgs
-from lineupwatch.replay import Fault, ReplayHub
+from lineupwatch.store import database as store
+from lineupwatch.config.settings import load_config
+from lineupwatch.normalize.records import normalize_repos
+from lineupwatch.ops.poll import watched_orgs
+from lineupwatch.replay.server import Fault, ReplayHub
 
 
 def open_test_db(config_path: Path) -> sqlite_utils.Database:

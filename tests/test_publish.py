@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from conftest import mail_config, run_cli, write_config
-from lineupwatch.replay import ReplayHub
+from lineupwatch.replay.server import ReplayHub
 from lineupwatch.report.render import FORUM_LIMIT, write_forum
 
 BASE = "https://watch.example.org/lw/"

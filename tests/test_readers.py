@@ -11,9 +11,9 @@ from pathlib import Path
 import sqlite_utils
 
 from conftest import bundled_models, run_cli, write_config
-from lineupwatch import store
-from lineupwatch.config import load_config
-from lineupwatch.replay import ReplayHub
+from lineupwatch.store import database as store
+from lineupwatch.config.settings import load_config
+from lineupwatch.replay.server import ReplayHub
 
 SRC = str(Path(__file__).parent.parent / "src")
 

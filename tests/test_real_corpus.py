@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from conftest import run_cli, write_config
-from lineupwatch import store
-from lineupwatch.config import load_config
-from lineupwatch.lines import task_line
-from lineupwatch.replay import ReplayHub
+from lineupwatch.store import database as store
+from lineupwatch.config.settings import load_config
+from lineupwatch.normalize.lines import task_line
+from lineupwatch.replay.server import ReplayHub
 
 CORPUS = Path(__file__).parent / "data" / "real"
 # Llama and Gemma as shipped; every other org of the corpus in one family, so each payload is read.

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from conftest import bundled_models, run_cli, write_config
-from lineupwatch import store
-from lineupwatch.config import load_config
-from lineupwatch.replay import ReplayHub
+from lineupwatch.store import database as store
+from lineupwatch.config.settings import load_config
+from lineupwatch.replay.server import ReplayHub
 
 
 def _db(config_path: Path):
@@ -208,7 +208,7 @@ def test_tasks_outside_the_lm_line_never_count_as_language_models(tmp_path: Path
 # --- normalize: packed originals and format copies (pure; synthetic payloads, made-up figures) ------------
 
 def _records(models: list[dict]) -> dict:
-    from lineupwatch.normalize import normalize_repos
+    from lineupwatch.normalize.records import normalize_repos
 
     return {r.repo_id: r for r in normalize_repos(models, load_config(Path(__file__).parent.parent / "config" / "lineupwatch.toml"))}
 
@@ -262,8 +262,8 @@ def test_the_line_comes_from_the_hubs_task_list_and_says_which_rule_decided(payl
 
 
 def test_every_hub_task_has_a_line_and_only_text_generation_is_lm() -> None:
-    from lineupwatch.lines import HUB_TASK_LINES
-    from lineupwatch.normalize import LINE_LABELS
+    from lineupwatch.normalize.lines import HUB_TASK_LINES
+    from lineupwatch.normalize.records import LINE_LABELS
 
     assert len(HUB_TASK_LINES) == 57 and set(HUB_TASK_LINES.values()) <= set(LINE_LABELS)
     assert sorted(t for t, line in HUB_TASK_LINES.items() if line == "lm") == [
@@ -271,7 +271,7 @@ def test_every_hub_task_has_a_line_and_only_text_generation_is_lm() -> None:
 
 
 def test_the_doc_files_every_hub_task_under_its_line() -> None:
-    from lineupwatch.lines import HUB_TASK_LINES
+    from lineupwatch.normalize.lines import HUB_TASK_LINES
 
     doc = (Path(__file__).parent.parent / "docs" / "real-hub.md").read_text()
     rows = {line.split("|")[1].strip(): line.split("|")[2] for line in doc.splitlines() if line.startswith("| ") and "`" in line}
@@ -284,8 +284,8 @@ def test_no_wrong_value_in_any_field_breaks_normalize_store_or_report(tmp_path: 
     import itertools
     from datetime import date
 
-    from lineupwatch import reporting
-    from lineupwatch.normalize import normalize_repos
+    from lineupwatch.report import writer as reporting
+    from lineupwatch.normalize.records import normalize_repos
 
     config = load_config(Path(__file__).parent.parent / "config" / "lineupwatch.toml")
     models = sorted(bundled_models(), key=lambda m: m["createdAt"])

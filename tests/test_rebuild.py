@@ -12,10 +12,10 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from conftest import bundled_models, run_cli, write_config
-from lineupwatch import store
-from lineupwatch.config import load_config
-from lineupwatch.poll import run_poll
-from lineupwatch.replay import ReplayHub
+from lineupwatch.store import database as store
+from lineupwatch.config.settings import load_config
+from lineupwatch.ops.poll import run_poll
+from lineupwatch.replay.server import ReplayHub
 
 
 def derived(db) -> dict[str, list[dict]]:

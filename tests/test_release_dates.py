@@ -12,10 +12,10 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from conftest import run_cli, write_config
-from lineupwatch import store
-from lineupwatch.config import load_config
-from lineupwatch.poll import run_poll
-from lineupwatch.replay import ReplayHub
+from lineupwatch.store import database as store
+from lineupwatch.config.settings import load_config
+from lineupwatch.ops.poll import run_poll
+from lineupwatch.replay.server import ReplayHub
 from synthetic import end_of, hub_on, model
 
 

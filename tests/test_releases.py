@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 
 from conftest import run_cli, write_config
-from lineupwatch import store
+from lineupwatch.store import database as store
 from lineupwatch.analysis.weekly import analyse
-from lineupwatch.config import load_config
-from lineupwatch.facts import load_facts
-from lineupwatch.replay import ReplayHub
+from lineupwatch.config.settings import load_config
+from lineupwatch.store.facts import load_facts
+from lineupwatch.replay.server import ReplayHub
 from synthetic import hub_on, model
 
 AS_OF = "2026-11-22"

@@ -21,7 +21,7 @@ from lineupwatch.report.charts import render_charts
 from lineupwatch.report.archive import load_reports
 from lineupwatch.report.feed import render_feed
 from lineupwatch.report.render import render_html, render_index, render_markdown, write_report
-from lineupwatch.reporting import due_week_end
+from lineupwatch.report.writer import due_week_end
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 XSS = "<script>alert(1)</script>"

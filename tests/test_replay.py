@@ -15,8 +15,8 @@ from huggingface_hub import HfApi
 from huggingface_hub.errors import HfHubHTTPError, RepositoryNotFoundError
 from huggingface_hub.utils import http_backoff, parse_ratelimit_headers
 
-from lineupwatch.fixtures import bundled_state_path
-from lineupwatch.replay import Fault, ReplayHub, load_state, save_state
+from lineupwatch.replay.fixtures import bundled_state_path
+from lineupwatch.replay.server import Fault, ReplayHub, load_state, save_state
 
 
 def synthetic_models() -> list[dict]:
@@ -279,7 +279,7 @@ def test_replay_hub_day_serves_the_hub_of_that_day_with_real_created_at() -> Non
     from click.testing import CliRunner
 
     from lineupwatch.cli import cli
-    from lineupwatch.timeline import HubTimeline
+    from lineupwatch.replay.timeline import HubTimeline
 
     refused = CliRunner().invoke(cli, ["replay-hub", "--day", "2026-04-01", "--data", str(bundled_state_path())])
     assert refused.exit_code == 2 and "cannot be combined with --data" in refused.output

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 from conftest import bundled_models, run_cli, write_config
-from lineupwatch.replay import ReplayHub
+from lineupwatch.replay.server import ReplayHub
 
 AS_OF = "2026-11-22"
 

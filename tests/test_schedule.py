@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 
 from conftest import write_config
-from lineupwatch.config import parse_config
-from lineupwatch.replay import ReplayHub
-from lineupwatch.schedule import next_run_times, parse_cron
+from lineupwatch.config.settings import parse_config
+from lineupwatch.replay.server import ReplayHub
+from lineupwatch.config.cron import parse_cron
+from lineupwatch.ops.schedule import next_run_times
 
 ROOT = Path(__file__).parent.parent
 UNITS = ROOT / "config" / "systemd"

@@ -13,17 +13,18 @@ from pathlib import Path
 import pytest
 
 from conftest import bundled_models, run_cli, write_config
-from lineupwatch import packing, raw_archive, store
+from lineupwatch.store import database as store
+from lineupwatch.store import packing, raw_archive
 from lineupwatch.analysis.adoption import adoption_scores, wanted_downloads
 from lineupwatch.analysis.entries import build_entries
-from lineupwatch.config import load_config
-from lineupwatch.ecosystem_facts import downloads_on, ok_poll_days
-from lineupwatch.facts import load_facts
-from lineupwatch.normalize import normalize_repos
-from lineupwatch.poll import run_poll
-from lineupwatch.raw_archive import COUNTER_COLUMNS, CounterReader, load_listings
-from lineupwatch.replay import ReplayHub
-from lineupwatch.retention import polls_to_thin
+from lineupwatch.config.settings import load_config
+from lineupwatch.stream.facts import downloads_on, ok_poll_days
+from lineupwatch.store.facts import load_facts
+from lineupwatch.normalize.records import normalize_repos
+from lineupwatch.ops.poll import run_poll
+from lineupwatch.store.raw_archive import COUNTER_COLUMNS, CounterReader, load_listings
+from lineupwatch.replay.server import ReplayHub
+from lineupwatch.store.retention import polls_to_thin
 from synthetic import model
 
 LEGACY = Path(__file__).parent / "data" / "legacy" / "legacy-m002.db.gz"

@@ -1,6 +1,6 @@
 """The Hub-wide stream through the CLI: poll, re-scan, backfill and resume, derivative shares.
 
-The stream repos here are SYNTHETIC (tests/synthetic.py, lineupwatch.stream_fixture); their
+The stream repos here are SYNTHETIC (tests/synthetic.py, lineupwatch.replay.synthetic_stream); their
 parents are real repos of the bundled Hub state.
 """
 
@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from conftest import bundled_models, run_cli, write_config
-from lineupwatch import store
-from lineupwatch.config import load_config
-from lineupwatch.replay import Fault, ReplayHub
-from lineupwatch.stream_fixture import SyntheticStream
+from lineupwatch.store import database as store
+from lineupwatch.config.settings import load_config
+from lineupwatch.replay.server import Fault, ReplayHub
+from lineupwatch.replay.synthetic_stream import SyntheticStream
 from synthetic import model
 
 WEEK = ("2026-11-16", "2026-11-22")  # ISO week 2026-W47
@@ -217,7 +217,7 @@ def _week(week: str, qwen: float, gemma: float) -> dict:
 ], ids=["one-week-out-is-noise", "two-weeks-below", "above-then-below"])
 def test_the_band_rule_fires_once_per_stretch_of_weeks_outside_the_band(shares: list[float], expected: list) -> None:
     from lineupwatch.alerts.rules import AlertContext, ecosystem_share_band, ecosystem_family_share
-    from lineupwatch.config import parse_config
+    from lineupwatch.config.settings import parse_config
 
     config = parse_config({}, Path("t"))
     weeks = [_week("2026-W08", 0.7, 0.3)] + [_week(f"2026-W{10 + i}", s, 1 - s) for i, s in enumerate(shares)]
@@ -262,7 +262,7 @@ def test_a_backfill_waits_for_the_next_rate_limit_window_instead_of_spending_the
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import time
 
-    from lineupwatch import replay
+    from lineupwatch.replay import server as replay
 
     monkeypatch.setattr(replay, "RATE_QUOTA", 4)  # a small window, so the test sees a wait: 4 requests a second
     monkeypatch.setattr(replay, "RATE_WINDOW_S", 1)

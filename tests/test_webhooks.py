@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from conftest import _free_port, bundled_models, mail_config, run_cli, write_config
-from lineupwatch import store
-from lineupwatch.config import load_config
-from lineupwatch.replay import ReplayHub
+from lineupwatch.store import database as store
+from lineupwatch.config.settings import load_config
+from lineupwatch.replay.server import ReplayHub
 
 
 class Receiver:

@@ -14,19 +14,20 @@ from typing import TYPE_CHECKING
 
 import click
 
-from . import reporting, retention
 from .alerts import mailer
 from .alerts.engine import AlertRun, run_alerts
 from .alerts.mailer import one_line
-from . import store
-from .config import Config, ConfigError, load_config
-from .lock import LockBusy, run_lock
+from .config.settings import Config, ConfigError, load_config
+from .ops.lock import LockBusy, run_lock
+from .report import writer as reporting
 from .sanitize import clean_text
+from .store import database as store
+from .store import retention
 
 if TYPE_CHECKING:
-    from . import jobs
-    from .poll import PollResult
-    from .stream_poll import StreamResult
+    from .ops import job as jobs
+    from .ops.poll import PollResult
+    from .stream.poll import StreamResult
 
 # The commands that talk to the Hub import `poll` and `jobs` (and tqdm), and `schedule` imports
 # apscheduler, when they run: importing huggingface_hub costs ~0.4 s that `report`, `status` and
@@ -132,7 +133,7 @@ def init(directory: Path, force: bool) -> None:
     Example:
         lineupwatch init /var/lib/lineupwatch && cd /var/lib/lineupwatch && lineupwatch run
     """
-    from .scaffold import InitRefused, init_directory
+    from .ops.scaffold import InitRefused, init_directory
 
     try:
         written = init_directory(directory, force=force)
@@ -157,7 +158,7 @@ def poll(config: Config, endpoint: str | None) -> None:
     Example:
         lineupwatch poll --endpoint http://127.0.0.1:8321
     """
-    from .stream_poll import poll_stream
+    from .stream.poll import poll_stream
 
     with locked_db(config) as db:
         try:
@@ -196,8 +197,8 @@ def do_poll(config: Config, db, endpoint: str | None) -> PollResult:
     """One poll with a progress bar on a terminal; a failure is a clear error, exit 1."""
     from tqdm import tqdm
 
-    from . import poll as polling
-    from .hub import PollError
+    from .hub.client import PollError
+    from .ops import poll as polling
 
     url = config.endpoint(endpoint)
     with tqdm(unit="page", disable=not sys.stderr.isatty(), leave=False) as bar:
@@ -228,9 +229,9 @@ def backfill_stream(config: Config, since: datetime, endpoint: str | None) -> No
     """
     from tqdm import tqdm
 
-    from .hub import PollError
-    from .stream_fetch import StreamPage
-    from .stream_poll import run_backfill
+    from .hub.client import PollError
+    from .stream.fetch import StreamPage
+    from .stream.poll import run_backfill
 
     with locked_db(config) as db, tqdm(unit="page", disable=not sys.stderr.isatty()) as bar:
         def on_page(page: StreamPage, repos: int) -> None:
@@ -262,7 +263,7 @@ def export(config: Config, out_dir: Path) -> None:
         lineupwatch export --parquet export/
         duckdb -c "SELECT COUNT(*) FROM read_parquet('export/stream/*/*.parquet', hive_partitioning=true)"
     """
-    from .export import export_parquet
+    from .store.export import export_parquet
 
     with reader_db(config) as db:  # beside a running poll: no lock, no write
         written = export_parquet(db, out_dir)
@@ -278,7 +279,7 @@ def status(config: Config) -> None:
     Example:
         lineupwatch status
     """
-    from . import status as status_view
+    from .ops import status as status_view
 
     click.echo(status_view.render_status(config, utc_now()))
 
@@ -296,8 +297,8 @@ def rebuild(config: Config) -> None:
         lineupwatch rebuild
     """
     with locked_db(config) as db:
-        from .rebuild import rebuild as rebuild_tables
-        from .stream_store import rebuild_stream
+        from .store.rebuild import rebuild as rebuild_tables
+        from .stream.store import rebuild_stream
 
         count = rebuild_tables(config, db)
         repos = db["repos"].count
@@ -347,20 +348,20 @@ def replay_hub(data_path: Path | None, port: int, latency: float, page_size: int
         lineupwatch replay-hub --day 2026-04-01   # the bundled Hub on 1 April 2026
         lineupwatch replay-hub --stream-scale 0.02   # with a synthetic stream for backfill-stream
     """
-    from .replay import ReplayHub, load_state
-    from .fixtures import bundled_state_path
+    from .replay.fixtures import bundled_state_path
+    from .replay.server import ReplayHub, load_state
 
     if day is not None and data_path is not None:
         raise UsageFailure("--day replays the bundled Hub timeline; it cannot be combined with --data")
     if day is not None:
-        from .timeline import HubTimeline
+        from .replay.timeline import HubTimeline
 
         models = HubTimeline.bundled().state_at(datetime.combine(day.date(), datetime.max.time(), timezone.utc))
     else:
         models = load_state(data_path or bundled_state_path())
     stream = None
     if stream_scale is not None:
-        from .stream_fixture import SyntheticStream
+        from .replay.synthetic_stream import SyntheticStream
 
         stream = SyntheticStream(date(2024, 1, 1), day.date() if day else utc_now().date(), scale=stream_scale)
     hub = ReplayHub(models, port=port, latency_s=latency, page_size=page_size, stream=stream)
@@ -440,7 +441,7 @@ def run(config: Config, as_of: datetime | None, endpoint: str | None) -> None:
     Example:
         lineupwatch run --config /etc/lineupwatch/lineupwatch.toml
     """
-    from . import jobs
+    from .ops import job as jobs
 
     try:
         with database_errors(config):
@@ -534,9 +535,9 @@ def schedule(config: Config) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s lineupwatch %(levelname)s %(message)s")
     for noisy in ("apscheduler", "httpx", "httpx2", "httpcore"):  # one line per request is not a run log
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    log = logging.getLogger("lineupwatch.schedule")
-    from . import jobs
-    from . import schedule as scheduler
+    log = logging.getLogger("lineupwatch.ops.schedule")
+    from .ops import job as jobs
+    from .ops import schedule as scheduler
 
     def job() -> str | None:
         """One run; returns why it failed (one line), or None."""
@@ -563,7 +564,7 @@ def demo(out_dir: Path, as_of: datetime | None) -> None:
     Example:
         lineupwatch demo --out demo-out
     """
-    from .demo import DemoFailed, run_demo
+    from .ops.demo import DemoFailed, run_demo
 
     try:
         html = run_demo(out_dir, _day(as_of), echo=click.echo)

@@ -11,12 +11,12 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Protocol
 
-from ..config import Config, MailSettings
+from ..config.settings import Config, MailSettings
 from ..sanitize import clean_text
 from . import mailer
 from .mailer import Notice, one_line
@@ -107,16 +107,3 @@ def channels(config: Config) -> list[Channel]:
     """Every configured channel, mail first."""
     found: list[Channel] = [MailChannel(config.mail)] if config.mail.enabled else []
     return found + [WebhookChannel(url, config.webhooks.digest) for url in webhook_urls(config)]
-
-
-def check_webhook_urls(urls: tuple[str, ...]) -> Iterator[tuple[int, str]]:
-    """(index, problem) for every URL Apprise cannot use; nothing is sent."""
-    if not urls:
-        return
-    import apprise
-
-    for i, url in enumerate(urls):
-        if apprise.Apprise.instantiate(url) is None:
-            scheme = url.split("://", 1)[0] if "://" in url else url[:20]
-            yield i, (f"Apprise cannot use this URL (scheme {scheme!r}); see "
-                      "https://github.com/caronc/apprise/wiki for discord://, slack://, matrix://, ntfy://, json://")

@@ -16,10 +16,10 @@ from datetime import date, datetime
 
 from sqlite_utils import Database
 
+from ..analysis.ecosystem_day import ecosystem_of
 from ..analysis.weekly import analyse
-from ..config import Config
-from ..ecosystem import ecosystem_of
-from ..facts import load_facts
+from ..config.settings import Config
+from ..store.facts import load_facts
 from . import mailer
 from .channels import ChannelError, channels
 from .dedup import RESOLVED, Reason, decide

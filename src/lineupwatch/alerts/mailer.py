@@ -20,7 +20,7 @@ from pathlib import Path
 
 from jinja2 import Environment
 
-from ..config import MailSettings
+from ..config.settings import MailSettings
 from ..sanitize import clean, clean_text
 
 

@@ -14,11 +14,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from ..analysis.entries import Entry, family_entries, percentile, sizes_text, small_release_gaps, waves
+from ..analysis.entries import (
+    Entry,
+    family_entries,
+    percentile,
+    sizes_text,
+    small_release_gaps,
+    waves,
+)
 from ..analysis.forecasts import ForecastResult
 from ..analysis.health import stale_orgs
-from ..config import Config
-from ..facts import Facts
+from ..config.settings import Config
+from ..store.facts import Facts
 
 FINGERPRINT_SCHEME = 1
 

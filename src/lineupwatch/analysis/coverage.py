@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from ..config import SIZE_CLASS_NAMES
-from ..normalize import LINE_LABELS
+from ..config.settings import SIZE_CLASS_NAMES
+from ..normalize.records import LINE_LABELS
 from .entries import Entry, family_entries
 
 

@@ -21,11 +21,11 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from ..config import SMALL_CLASSES, Config
-from ..ecosystem_facts import EcosystemFacts
-from ..facts import Repo
-from ..lines import HUB_TASK_LINES, LEGACY_TASK_LINES, task_line
-from ..normalize import parse_name
+from ..config.settings import SMALL_CLASSES, Config
+from ..normalize.lines import HUB_TASK_LINES, LEGACY_TASK_LINES, task_line
+from ..normalize.records import parse_name
+from ..store.facts import Repo
+from ..stream.facts import EcosystemFacts
 
 OTHER = "other"
 
@@ -95,7 +95,7 @@ def stream_notes(stream: dict) -> list[str]:
     notes = []
     if stream.get("loopback"):
         notes.append("The Hub-wide stream was read from a replay Hub on loopback: its repos, shares and downloads "
-                     "are SYNTHETIC (lineupwatch.stream_fixture), shaped on published figures, not measured.")
+                     "are SYNTHETIC (lineupwatch.replay.synthetic_stream), shaped on published figures, not measured.")
     if stream.get("read_later"):
         notes.append(f"{stream['read_later']} stream run(s) read the Hub after this report's day (a backfill): "
                      "weeks are counted by each repo's release day.")

@@ -20,9 +20,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from ..config import SMALL_CLASSES, AnalysisSettings
-from ..facts import Repo
-from ..known_facts import known_fact
+from ..config.settings import SMALL_CLASSES, AnalysisSettings
+from ..normalize.known_facts import known_fact
+from ..store.facts import Repo
 
 # base_model relations that make a repo a fine-tune of its parent (adapters such as sparse
 # autoencoders are tools for a model, not models of their own).

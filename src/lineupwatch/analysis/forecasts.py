@@ -11,8 +11,15 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import Enum
 
-from ..config import Config
-from .entries import Entry, family_entries, percentile, sizes_text, small_release_gaps, waves
+from ..config.settings import Config
+from .entries import (
+    Entry,
+    family_entries,
+    percentile,
+    sizes_text,
+    small_release_gaps,
+    waves,
+)
 
 
 class Verdict(str, Enum):

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from ..config import Config
-from ..facts import Facts, OrgState
+from ..config.settings import Config
+from ..store.facts import Facts, OrgState
 from .forecasts import ForecastResult
 
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from ..config import SIZE_CLASS_NAMES, AnalysisSettings
-from ..facts import Repo
+from ..config.settings import SIZE_CLASS_NAMES, AnalysisSettings
+from ..store.facts import Repo
 from .entries import Entry, family_entries
 
 BITS = (4, 8)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 
-from ..config import Config
-from ..facts import Facts, Repo
-from ..normalize import LINE_LABELS
+from ..config.settings import Config
+from ..normalize.records import LINE_LABELS
+from ..store.facts import Facts, Repo
 from .coverage import coverage_matrix, lineup, quarterly_counts
 from .entries import Entry, build_entries
 from .forecasts import ForecastResult, evaluate

@@ -1,1 +1,5 @@
-"""Renderers of the weekly report dict: Markdown, self-contained HTML, JSON, charts, index and Atom feed."""
+"""The weekly report: facts -> report dict (`writer`), then Markdown, self-contained HTML, JSON,
+charts, index and Atom feed.
+
+May import: config, normalize, store, stream, analysis.
+"""

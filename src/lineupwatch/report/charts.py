@@ -6,22 +6,14 @@ output is byte-identical across reruns: a fixed SVG hash salt, no dates, no vers
 
 from __future__ import annotations
 
-import functools
-import html
-import io
-import json
-import re
-import threading
-from collections.abc import Callable
 from datetime import date
 
-import matplotlib
-from matplotlib.axes import Axes
 from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
-from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from .chart import CHART_NAMES, Chart
+from .chart_style import INK, figure, finish, message, styled
+from .ecosystem_chart import ecosystem_chart
 from .view import SIZE_CLASSES
 
 # Okabe-Ito blues for the classes that run on ordinary hardware; greys for the rest, so the eye goes
@@ -35,53 +27,26 @@ CLASS_STYLE = {
 }
 OTHER_STYLE = {"color": "#6E6E6E", "hatch": "xx"}  # a size class this renderer does not know yet
 SMALL_COLOUR, LARGER_COLOUR = "#0072B2", "#D55E00"
-INK, MUTED = "#1f2328", "#59636e"
-RC = {"svg.fonttype": "none", "svg.hashsalt": "lineupwatch", "font.size": 10, "axes.edgecolor": MUTED,
-      "axes.labelcolor": INK, "xtick.color": MUTED, "ytick.color": MUTED, "hatch.color": "#6e6e6e",
-      "hatch.linewidth": 0.6}
-PNG_DPI = 144
-CHARTS_KEPT = 8  # per chart kind: enough for a backfill's run of unchanged weeks
-_RC_LOCK = threading.RLock()  # rcParams are process-global: one styled chart at a time
 
 
 def render_charts(report: dict) -> dict[str, Chart]:
     """Every chart of the report, keyed by the name used in file names (`<week>-<name>.png`)."""
-    from .ecosystem_chart import ecosystem_chart  # it builds on this module's helpers
-
     drawn = {"releases": releases_chart(report.get("quarterly") or {}, report.get("baseline_date")),
              "adoption": adoption_chart(report.get("indicators") or {}),
              "ecosystem": ecosystem_chart(report.get("ecosystem") or {}, report.get("baseline_date"))}
     return {name: drawn[name] for name in CHART_NAMES}
 
 
-def _styled(build: Callable[..., Chart]) -> Callable[..., Chart]:
-    """Run a chart builder under the house rcParams (read both when drawing and when saving).
-    Drawing costs ~0.3 s a chart and a backfill draws the same quarterly bars week after week, so
-    a chart drawn from equal data is drawn once per process (its bytes are the same)."""
-    drawn: dict[str, Chart] = {}
-
-    @functools.wraps(build)
-    def wrapper(*args: object) -> Chart:
-        key = json.dumps(args, sort_keys=True, default=str)
-        if key not in drawn:
-            with _RC_LOCK, matplotlib.rc_context(RC):
-                if len(drawn) >= CHARTS_KEPT:
-                    drawn.pop(next(iter(drawn)))
-                drawn[key] = build(*args)
-        return drawn[key]
-    return wrapper
-
-
-@_styled
+@styled
 def releases_chart(quarterly: dict, baseline_date: str | None) -> Chart:
     """Stacked bars of counted entries per quarter by size class, with the baseline marked."""
     quarters: list[str] = list(quarterly.get("quarters") or [])
     counts: dict[str, list[int]] = quarterly.get("counts") or {}
     family = quarterly.get("family") or "the watched family"
-    fig, ax = _figure(f"{family}: new lineup entries per quarter, by size class", bool(quarters))
+    fig, ax = figure(f"{family}: new lineup entries per quarter, by size class", bool(quarters))
     if not quarters:
-        _message(ax, "No counted entries yet")
-        return _finish(fig, "releases")
+        message(ax, "No counted entries yet")
+        return finish(fig, "releases")
     x = range(len(quarters))
     bottom = [0] * len(quarters)
     for size_class in quarterly.get("size_classes") or SIZE_CLASSES:
@@ -106,17 +71,17 @@ def releases_chart(quarterly: dict, baseline_date: str | None) -> Chart:
     handles, labels = ax.get_legend_handles_labels()  # reversed: the legend reads like the stack
     ax.legend(handles[::-1], labels[::-1], loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False,
               fontsize=9, title="size class", title_fontsize=9)
-    return _finish(fig, "releases")
+    return finish(fig, "releases")
 
 
-@_styled
+@styled
 def adoption_chart(indicators: dict) -> Chart:
     """30-day downloads of small versus larger entries at each poll; a trend needs two polls."""
     points = sorted(indicators.get("points") or [], key=lambda p: p.get("date") or "")
     family = indicators.get("family") or "the watched family"
-    fig, ax = _figure(f"{family}: 30-day downloads, small (<= 10B) vs larger entries", len(points) >= 2)
+    fig, ax = figure(f"{family}: 30-day downloads, small (<= 10B) vs larger entries", len(points) >= 2)
     if len(points) < 2:
-        _message(ax, f"{'Only 1 poll' if points else 'No polls'} so far: a trend needs at least two.")
+        message(ax, f"{'Only 1 poll' if points else 'No polls'} so far: a trend needs at least two.")
     else:
         days = [date.fromisoformat(str(p["date"])[:10]) for p in points]
         for key, label, colour, marker in (("small_downloads", "small entries", SMALL_COLOUR, "o"),
@@ -130,27 +95,7 @@ def adoption_chart(indicators: dict) -> Chart:
         ax.set_ylim(bottom=0)
         ax.set_ylabel("downloads, last 30 days")
         ax.legend(loc="upper left", frameon=False, fontsize=9)
-    return _finish(fig, "adoption")
-
-
-def _figure(title: str, has_data: bool) -> tuple[Figure, Axes]:
-    """A titled figure; a low one when it will only hold a sentence saying why it is empty."""
-    fig = Figure(figsize=(8, 3.6 if has_data else 1.2), layout="constrained")
-    ax = fig.add_subplot()
-    ax.set_title(title, loc="left", fontsize=11, color=INK, parse_math=False)
-    ax.spines[["top", "right"]].set_visible(False)
-    ax.grid(axis="y", color="#e6e6e6", linewidth=0.8)
-    ax.set_axisbelow(True)
-    return fig, ax
-
-
-def _message(ax: Axes, text: str) -> None:
-    """Say in the plot area why there is nothing to plot."""
-    ax.set_xticks([])
-    ax.set_yticks([])
-    ax.spines[:].set_visible(False)
-    ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", color=MUTED, fontsize=11,
-            parse_math=False)
+    return finish(fig, "adoption")
 
 
 def _baseline_position(quarters: list[str], baseline_quarter: str | None, baseline_date: str | None) -> float | None:
@@ -175,21 +120,3 @@ def _compact(value: float) -> str:
     return f"{value:g}"
 
 
-def _finish(fig: Figure, name: str) -> Chart:
-    """Both encodings with fixed metadata; the SVG without prolog so it can be inlined."""
-    label = fig.axes[0].get_title(loc="left")
-    svg_buffer, png_buffer = io.StringIO(), io.BytesIO()
-    fig.savefig(svg_buffer, format="svg", metadata={"Date": None, "Creator": None})
-    fig.set_layout_engine("none")  # the layout is done; solving it again for the PNG costs ~0.1 s a chart
-    fig.savefig(png_buffer, format="png", dpi=PNG_DPI, metadata={"Software": None})
-    return Chart(name, _inline(svg_buffer.getvalue(), name, label), png_buffer.getvalue())
-
-
-def _inline(svg: str, name: str, label: str) -> str:
-    """Drop the XML prolog, doctype and metadata, and prefix ids with the chart's name: two charts
-    of the same geometry would otherwise define the same clip-path ids on one HTML page."""
-    svg = svg[svg.index("<svg"):]
-    svg = re.sub(r"<metadata>.*?</metadata>\s*", "", svg, flags=re.S)
-    svg = re.sub(r'\bid="([^"]+)"', rf'id="{name}-\1"', svg)
-    svg = re.sub(r'(url\(#|href="#)([^")]+)', rf"\1{name}-\2", svg)
-    return svg.replace("<svg ", f'<svg role="img" aria-label="{html.escape(label)}" ', 1).strip() + "\n"

@@ -8,7 +8,8 @@ from datetime import date
 from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.ticker import PercentFormatter
 
-from .charts import INK, Chart, _figure, _finish, _message, _styled
+from .chart import Chart
+from .chart_style import INK, figure, finish, message, styled
 from .ecosystem_view import shown_families
 
 # Okabe-Ito: the primary family in blue, then orange, green, purple; the rest grey.
@@ -16,15 +17,15 @@ FAMILY_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7")
 REST_COLOUR = "#BDBDBD"
 
 
-@_styled
+@styled
 def ecosystem_chart(ecosystem: dict, baseline_date: str | None) -> Chart:
     weeks = [w for w in ecosystem.get("weeks") or [] if w.get("small_share")]
     families = shown_families(ecosystem)
     primary = ecosystem.get("family") or "the primary family"
-    fig, ax = _figure(f"Share of new derivatives of small (<= 10B) bases, by base family, per week", len(weeks) >= 2)
+    fig, ax = figure(f"Share of new derivatives of small (<= 10B) bases, by base family, per week", len(weeks) >= 2)
     if len(weeks) < 2:
-        _message(ax, "No Hub-wide stream yet: run a poll, or lineupwatch backfill-stream --since DATE")
-        return _finish(fig, "ecosystem")
+        message(ax, "No Hub-wide stream yet: run a poll, or lineupwatch backfill-stream --since DATE")
+        return finish(fig, "ecosystem")
     days = [date.fromisoformat(w["monday"]) for w in weeks]
     series = [[w["small_share"].get(f, 0.0) for w in weeks] for f in families]
     rest = [max(0.0, 1.0 - sum(w["small_share"].get(f, 0.0) for f in families)) for w in weeks]
@@ -45,4 +46,4 @@ def ecosystem_chart(ecosystem: dict, baseline_date: str | None) -> Chart:
     ax.set_ylabel("share of new small-base derivatives")
     handles, labels = ax.get_legend_handles_labels()
     ax.legend(handles[::-1], labels[::-1], loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, fontsize=9)
-    return _finish(fig, "ecosystem")
+    return finish(fig, "ecosystem")

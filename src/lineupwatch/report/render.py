@@ -12,7 +12,14 @@ from pathlib import Path
 
 from ..sanitize import clean
 from . import view
-from .archive import load_reports, make_public_dir, report_json, summary_of, write_atomic, write_summary
+from .archive import (
+    load_reports,
+    make_public_dir,
+    report_json,
+    summary_of,
+    write_atomic,
+    write_summary,
+)
 from .changes import load_previous, since_last_week, verdict_history
 from .chart import CHART_NAMES, Chart
 from .feed import render_feed

@@ -27,8 +27,8 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from lineupwatch.cli import cli
-from lineupwatch.fixtures import bundled_state_path
-from lineupwatch.replay import ReplayHub, load_state
+from lineupwatch.replay.fixtures import bundled_state_path
+from lineupwatch.replay.server import ReplayHub, load_state
 
 HERE = Path(__file__).parent
 WATCH = '["Llama", "Gemma", "Mistral", "DeepSeek", "Phi", "gpt-oss", "SmolLM", "Granite", "Liquid", "OLMo", "GLM", "Kimi", "MiniMax"]'

@@ -11,13 +11,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from . import reporting, store
-from .alerts.engine import AlertRun, run_alerts
-from .config import Config
-from .hub import PageCallback, PollError
+from ..alerts.engine import AlertRun, run_alerts
+from ..config.settings import Config
+from ..hub.client import PageCallback, PollError
+from ..report import writer as reporting
+from ..store import database as store
+from ..stream.poll import StreamResult, poll_stream
 from .lock import run_lock
 from .poll import PollResult, run_poll
-from .stream_poll import StreamResult, poll_stream
 
 
 @dataclass

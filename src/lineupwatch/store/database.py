@@ -34,8 +34,9 @@ from typing import Any
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from . import datasette_shape, packing, raw_archive
-from .normalize import RepoRecord
+from ..normalize.records import RepoRecord
+from . import datasette as datasette_shape
+from . import packing, raw_archive
 
 MIGRATIONS = Migrations("lineupwatch")
 

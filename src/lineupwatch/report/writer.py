@@ -13,14 +13,14 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from . import store
-from .analysis.weekly import build_report, iso_week, watched_entries
-from .config import Config
-from .ecosystem import ecosystem_of
-from .facts import load_facts
-from .report.chart import Chart
-from .report.render import draw_charts, write_forum, write_report
-from .sanitize import clean
+from ..analysis.ecosystem_day import ecosystem_of
+from ..analysis.weekly import build_report, iso_week, watched_entries
+from ..config.settings import Config
+from ..sanitize import clean
+from ..store import database as store
+from ..store.facts import load_facts
+from .chart import Chart
+from .render import draw_charts, write_forum, write_report
 
 
 def weekly_report(config: Config, db: Database, as_of: date) -> dict:
@@ -54,7 +54,7 @@ def usable_cpus() -> int:
 
 
 def _import_charts() -> None:
-    from .report import charts  # noqa: F401
+    from . import charts  # noqa: F401
 
 
 def write_forum_post(config: Config, db: Database, as_of: date, out_dir: Path) -> dict[str, Path]:

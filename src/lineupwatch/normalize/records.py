@@ -45,10 +45,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from .config import Config, Family
+from ..config.settings import Config, Family
 from .known_facts import known_fact
 from .lines import line_from_hub
-from .payload import PACKED_FRACTION, format_copy, packed, repo_id_of, tags_of, timestamp
+from .payload import (
+    PACKED_FRACTION,
+    format_copy,
+    packed,
+    repo_id_of,
+    tags_of,
+    timestamp,
+)
 
 LINE_LABELS: dict[str, str] = {
     "lm": "LM", "coder": "Coder", "vl": "VL", "omni": "Omni", "math": "Math", "embedding": "Embedding",

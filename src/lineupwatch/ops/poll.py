@@ -20,10 +20,10 @@ from datetime import datetime, timedelta
 from huggingface_hub.utils import HFValidationError, validate_repo_id
 from sqlite_utils import Database
 
-from . import store
-from .config import Config
-from .hub import HubClient, PageCallback, PollError
-from .normalize import RepoRecord, normalize_repos
+from ..config.settings import Config
+from ..hub.client import HubClient, PageCallback, PollError
+from ..normalize.records import RepoRecord, normalize_repos
+from ..store import database as store
 
 Clock = Callable[[], datetime]
 

@@ -25,7 +25,16 @@ from itertools import accumulate
 
 from sqlite_utils import Database
 
-from .packing import Counts, counter_column, last_position, max_int, pack_counters, pack_ints, unpack_counters, unpack_ints
+from .packing import (
+    Counts,
+    counter_column,
+    last_position,
+    max_int,
+    pack_counters,
+    pack_ints,
+    unpack_counters,
+    unpack_ints,
+)
 
 # Top-level keys that move between polls without the repo changing.
 VOLATILE = ("downloads", "downloadsAllTime", "likes", "trendingScore")

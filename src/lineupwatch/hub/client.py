@@ -20,7 +20,12 @@ from dataclasses import dataclass
 import httpx2
 from huggingface_hub import HfApi
 from huggingface_hub.errors import HfHubHTTPError
-from huggingface_hub.utils import build_hf_headers, hf_raise_for_status, http_backoff, parse_ratelimit_headers
+from huggingface_hub.utils import (
+    build_hf_headers,
+    hf_raise_for_status,
+    http_backoff,
+    parse_ratelimit_headers,
+)
 
 # Everything the analysis needs, in one listing request per page. childrenModelCount is refused by
 # the listing (HTTP 400) and comes from model_info instead.

@@ -6,9 +6,9 @@ from __future__ import annotations
 from importlib.resources import files
 from pathlib import Path
 
-from .config import DEFAULT_CONFIG_PATH, StorageSettings
-from .datasette_shape import metadata_text
-from .report.archive import make_public_dir
+from ..config.settings import DEFAULT_CONFIG_PATH, StorageSettings
+from ..report.archive import make_public_dir
+from ..store.datasette import metadata_text
 
 
 class InitRefused(Exception):

@@ -18,10 +18,11 @@ import json
 
 from sqlite_utils import Database
 
-from . import raw_archive, store
-from .config import Config
-from .normalize import Normalizer, RepoRecord, _count
-from .payload import repo_id_of
+from ..config.settings import Config
+from ..normalize.payload import repo_id_of
+from ..normalize.records import Normalizer, RepoRecord, _count
+from . import database as store
+from . import raw_archive
 
 
 def rebuild(config: Config, db: Database) -> int:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from .config import StorageSettings
+from ..config.settings import StorageSettings
 
 PERIODS = ("week", "month")
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .normalize import lineage, name_params_b
+from ..normalize.records import lineage, name_params_b
 
 # The columns a re-scan may change and the archive keeps; the counters change every day.
 DERIVED = ("author", "created_at", "pipeline_tag", "library_name", "params_b", "params_source", "relation",

@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from sqlite_utils import Database
 
-from .raw_archive import counters_on
+from ..store.raw_archive import counters_on
 
 _NO_RUNS = {"runs": 0, "ok": 0, "failed": 0, "last_ok": None, "last_error": None, "backfilled": False,
             "read_later": 0, "loopback": False}

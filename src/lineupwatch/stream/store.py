@@ -21,7 +21,7 @@ from collections.abc import Iterable
 
 from sqlite_utils import Database
 
-from .stream_records import COUNTERS, DERIVED, StreamRecord, stream_record
+from .records import COUNTERS, DERIVED, StreamRecord, stream_record
 
 
 def start_run(db: Database, run: dict) -> int:

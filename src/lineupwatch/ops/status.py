@@ -6,8 +6,8 @@ from datetime import datetime
 
 from tabulate import tabulate
 
-from . import store
-from .config import Config
+from ..config.settings import Config
+from ..store import database as store
 from .schedule import next_run_times
 
 

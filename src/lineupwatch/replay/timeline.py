@@ -18,7 +18,7 @@ from importlib import resources
 from pathlib import Path
 
 from .fixtures import bundled_state_path
-from .replay import load_state
+from .server import load_state
 
 STATE_AS_OF = datetime(2026, 11, 22, 23, 59, 59, tzinfo=timezone.utc)
 FIRST_WEEKS_DAYS = 14.0  # the time scale of the adoption curve: half the growth of a year comes early

@@ -17,10 +17,10 @@ from datetime import date, datetime, timedelta
 
 from sqlite_utils import Database
 
-from . import stream_store
-from .config import Config
-from .hub import HubClient, PollError
-from .stream_fetch import StreamPage, first_page_url, relative, stream_pages
+from ..config.settings import Config
+from ..hub.client import HubClient, PollError
+from . import store as stream_store
+from .fetch import StreamPage, first_page_url, relative, stream_pages
 
 Clock = Callable[[], datetime]
 PageCallback = Callable[[StreamPage, int], None]  # (page, repos stored so far)

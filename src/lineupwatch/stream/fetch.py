@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from huggingface_hub.utils import parse_ratelimit_headers
 
-from .hub import HubClient, PollError
+from ..hub.client import HubClient, PollError
 
 STREAM_EXPAND = ("author", "createdAt", "tags", "pipeline_tag", "library_name", "safetensors", "downloads",
                  "downloadsAllTime")

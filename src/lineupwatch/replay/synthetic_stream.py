@@ -56,11 +56,12 @@ class Parent:
 
 def default_parents() -> tuple[Parent, ...]:
     """The originals of the bundled Hub state, with their family and whether they are small."""
-    from .config import parse_config
-    from .fixtures import bundled_state_path
-    from .normalize import normalize_repos
-    from .replay import load_state
     from pathlib import Path
+
+    from ..config.settings import parse_config
+    from ..normalize.records import normalize_repos
+    from .fixtures import bundled_state_path
+    from .server import load_state
 
     config = parse_config({}, Path("(defaults)"))
     records = normalize_repos(load_state(bundled_state_path()), config)

@@ -419,7 +419,7 @@ def _check_values(config: Config) -> None:
                           f"https://example.org/lineupwatch/, got {config.site.base_url!r}")
     if config.mail.domain and not re.fullmatch(r"[A-Za-z0-9.-]+", config.mail.domain):
         raise ConfigError(f"{config.path}: key 'mail.domain': expected a domain like example.org, got {config.mail.domain!r}")
-    from .alerts.channels import check_webhook_urls  # apprise knows which URLs it can use
+    from .webhooks import check_webhook_urls  # apprise knows which URLs it can use
 
     for i, problem in check_webhook_urls(config.webhooks.urls):
         raise ConfigError(f"{config.path}: key 'webhooks.urls[{i}]': {problem}")
@@ -428,7 +428,7 @@ def _check_values(config: Config) -> None:
     except (LookupError, ValueError):
         raise ConfigError(f"{config.path}: key 'schedule.timezone': unknown time zone {config.schedule.timezone!r} "
                           "(an IANA name like UTC or Europe/Berlin)") from None
-    from .schedule import parse_cron  # the one parser of cron expressions
+    from .cron import parse_cron  # the one parser of cron expressions
 
     try:
         parse_cron(config.schedule.run_cron, config.schedule.timezone)

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from sqlite_utils import Database
 
-from .analysis.adoption import adoption_scores, wanted_downloads
-from .analysis.ecosystem import counted_pipelines, ecosystem_block, first_week, new_generations
-from .analysis.entries import Entry
-from .analysis.weekly import watched_entries
-from .config import Config
-from .ecosystem_facts import downloads_on, load_ecosystem, ok_poll_days
-from .facts import Facts
+from ..config.settings import Config
+from ..store.facts import Facts
+from ..stream.facts import downloads_on, load_ecosystem, ok_poll_days
+from .adoption import adoption_scores, wanted_downloads
+from .ecosystem import counted_pipelines, ecosystem_block, first_week, new_generations
+from .entries import Entry
+from .weekly import watched_entries
 
 
 def ecosystem_of(db: Database, config: Config, facts: Facts, adoption: bool = True,

@@ -16,13 +16,21 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
-from . import jobs, reporting, store
-from .config import DEFAULT_CONFIG_PATH, Config, StorageSettings, load_config, parse_config
-from .analysis.ecosystem import first_week
-from .replay import ReplayHub
-from .stream_fixture import DEMO_SCALE, demo_stream
-from .stream_poll import StreamResult
-from .timeline import HubTimeline
+from ..analysis.ecosystem import first_week
+from ..config.settings import (
+    DEFAULT_CONFIG_PATH,
+    Config,
+    StorageSettings,
+    load_config,
+    parse_config,
+)
+from ..replay.server import ReplayHub
+from ..replay.synthetic_stream import DEMO_SCALE, demo_stream
+from ..replay.timeline import HubTimeline
+from ..report import writer as reporting
+from ..store import database as store
+from ..stream.poll import StreamResult
+from . import job as jobs
 
 DEMO_START = date(2026, 1, 5)  # a Monday, eight weeks before the baseline: the job was already running
 POLL_TIME = time(6, 17, tzinfo=timezone.utc)  # the shipped timer's time of day
@@ -42,8 +50,8 @@ class DemoFailed(RuntimeError):
 
 def stream_backfill(config: Config, endpoint: str, since: date, now: Callable[[], datetime]) -> StreamResult:
     """The stream's history for the demo's reports, read once from the replay Hub."""
-    from .hub import PollError
-    from .stream_poll import run_backfill
+    from ..hub.client import PollError
+    from ..stream.poll import run_backfill
 
     db = store.open_db(config.database_path)
     try:
