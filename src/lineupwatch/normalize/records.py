@@ -386,7 +386,7 @@ class Normalizer:
     the last poll and reuses the rest: a rebuild normalizes every poll of the history, and a day
     changes a few repos in a thousand. Without keys, or after a poll whose base-model graph had a
     cycle (where the result depends on the order of resolution), it normalizes everything. Either
-    way the records are those `normalize_repos` gives (tests/test_normalize_incremental.py)."""
+    way the records are those `normalize_repos` gives (tests/normalize/test_normalize_incremental.py)."""
 
     def __init__(self, config: Config) -> None:
         self.config = config

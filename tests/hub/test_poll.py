@@ -161,7 +161,7 @@ def test_unknown_org_and_unreachable_hub_name_the_org_and_endpoint(tmp_path: Pat
 def test_second_concurrent_run_leaves_the_database_alone(tmp_path: Path) -> None:
     with ReplayHub(bundled_models(), page_size=100, latency_s=0.3) as slow_hub:
         config_path = write_config(tmp_path, slow_hub.url, children_budget=0)
-        env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent / "src")}
+        env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2] / "src")}
         first = subprocess.Popen([sys.executable, "-m", "lineupwatch", "poll", "--config", str(config_path)],
                                  env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         while not slow_hub.requests:  # the first run holds the lock once it is talking to the Hub

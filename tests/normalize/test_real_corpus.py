@@ -14,7 +14,7 @@ from lineupwatch.config.settings import load_config
 from lineupwatch.normalize.lines import task_line
 from lineupwatch.replay.server import ReplayHub
 
-CORPUS = Path(__file__).parent / "data" / "real"
+CORPUS = Path(__file__).parents[1] / "data" / "real"
 # Llama and Gemma as shipped; every other org of the corpus in one family, so each payload is read.
 CORPUS_ORGS = ["ByteDance", "CompVis", "HuggingFaceH4", "Salesforce", "alefiury", "black-forest-labs", "dandelin",
                "dbmdz", "deepset", "distilbert", "espnet", "facebook", "google-bert", "google-t5", "jonatasgrosman",

@@ -10,7 +10,7 @@ import pytest
 from conftest import run_cli
 from lineupwatch.config.settings import DEFAULT_FAMILIES, load_config
 
-SHIPPED = Path(__file__).parent.parent / "config" / "lineupwatch.toml"
+SHIPPED = Path(__file__).parents[2] / "config" / "lineupwatch.toml"
 
 
 def test_shipped_config_is_the_defaults() -> None:

@@ -11,7 +11,7 @@ from conftest import bundled_models
 from lineupwatch.config.settings import Config, parse_config
 from lineupwatch.normalize.records import normalize_repos, parse_name
 
-FACTS = Path(__file__).parent.parent / "src" / "lineupwatch" / "data" / "facts"
+FACTS = Path(__file__).parents[2] / "src" / "lineupwatch" / "data" / "facts"
 CONFIG: Config = parse_config({}, Path("defaults.toml"))
 FAMILIES = {family.name: family for family in CONFIG.watched}
 

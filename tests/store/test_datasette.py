@@ -10,7 +10,7 @@ from pathlib import Path
 from conftest import run_cli, write_config
 from lineupwatch.replay.server import ReplayHub
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 METADATA = ROOT / "src" / "lineupwatch" / "data" / "metadata.json"
 
 

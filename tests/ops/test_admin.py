@@ -15,7 +15,7 @@ import yaml
 from conftest import run_cli, write_config
 from lineupwatch.replay.server import ReplayHub
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 UNITS = ROOT / "config" / "systemd"
 
 

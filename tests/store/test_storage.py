@@ -27,7 +27,7 @@ from lineupwatch.replay.server import ReplayHub
 from lineupwatch.store.retention import polls_to_thin
 from synthetic import model
 
-LEGACY = Path(__file__).parent / "data" / "legacy" / "legacy-m002.db.gz"
+LEGACY = Path(__file__).parents[1] / "data" / "legacy" / "legacy-m002.db.gz"
 OLD_COUNTERS = ("downloads", "downloads_all_time", "likes")
 
 

@@ -12,7 +12,7 @@ from conftest import bundled_models
 from lineupwatch.replay.fixtures import bundled_state_path
 from lineupwatch.replay.timeline import bundled_timeline_path
 
-ROOT = Path(__file__).parent.parent
+ROOT = Path(__file__).parents[2]
 FACTS = ROOT / "src" / "lineupwatch" / "data" / "facts"
 
 

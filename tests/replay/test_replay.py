@@ -256,7 +256,7 @@ def test_replay_hub_command_serves_the_stock_client_configured_by_hf_endpoint(tm
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent / "src")}
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2] / "src")}
     server = subprocess.Popen([sys.executable, "-m", "lineupwatch", "replay-hub", "--port", str(port), "--page-size", "200"],
                               env=env, stdout=subprocess.PIPE, text=True)
     try:

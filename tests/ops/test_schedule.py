@@ -20,7 +20,7 @@ from lineupwatch.replay.server import ReplayHub
 from lineupwatch.config.cron import parse_cron
 from lineupwatch.ops.schedule import next_run_times
 
-ROOT = Path(__file__).parent.parent
+ROOT = Path(__file__).parents[2]
 UNITS = ROOT / "config" / "systemd"
 
 

@@ -210,7 +210,7 @@ def test_tasks_outside_the_lm_line_never_count_as_language_models(tmp_path: Path
 def _records(models: list[dict]) -> dict:
     from lineupwatch.normalize.records import normalize_repos
 
-    return {r.repo_id: r for r in normalize_repos(models, load_config(Path(__file__).parent.parent / "config" / "lineupwatch.toml"))}
+    return {r.repo_id: r for r in normalize_repos(models, load_config(Path(__file__).parents[2] / "config" / "lineupwatch.toml"))}
 
 
 @pytest.mark.parametrize(("tags", "parameters", "total", "expected"), [
@@ -273,7 +273,7 @@ def test_every_hub_task_has_a_line_and_only_text_generation_is_lm() -> None:
 def test_the_doc_files_every_hub_task_under_its_line() -> None:
     from lineupwatch.normalize.lines import HUB_TASK_LINES
 
-    doc = (Path(__file__).parent.parent / "docs" / "real-hub.md").read_text()
+    doc = (Path(__file__).parents[2] / "docs" / "real-hub.md").read_text()
     rows = {line.split("|")[1].strip(): line.split("|")[2] for line in doc.splitlines() if line.startswith("| ") and "`" in line}
     assert {tag: line for line, tags in rows.items() for tag in tags.replace("`", "").replace(",", " ").split()} == HUB_TASK_LINES
 
@@ -287,7 +287,7 @@ def test_no_wrong_value_in_any_field_breaks_normalize_store_or_report(tmp_path: 
     from lineupwatch.report import writer as reporting
     from lineupwatch.normalize.records import normalize_repos
 
-    config = load_config(Path(__file__).parent.parent / "config" / "lineupwatch.toml")
+    config = load_config(Path(__file__).parents[2] / "config" / "lineupwatch.toml")
     models = sorted(bundled_models(), key=lambda m: m["createdAt"])
     fields = sorted({key for model in models for key in model} - {"id"})
     values = [None, 0, -1, 1.5, True, "", "x", "2026-02-30T00:00:00Z", "2025-1-5", [], [1, None], {}, {"total": "9"},

@@ -15,7 +15,7 @@ from lineupwatch.store import database as store
 from lineupwatch.config.settings import load_config
 from lineupwatch.replay.server import ReplayHub
 
-SRC = str(Path(__file__).parent.parent / "src")
+SRC = str(Path(__file__).parents[2] / "src")
 
 
 def test_readers_during_a_first_poll_on_a_new_database(tmp_path: Path) -> None:
