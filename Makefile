@@ -15,8 +15,11 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)  ## poll the bundled replay Hub, write the report, print where it is
 	$(BIN)/lineupwatch demo
 
+# Test files are spread over every core (pytest-xdist), a file per worker at a time: the slowest
+# file, not the sum, bounds the wait. TEST_WORKERS=0 runs in one process (for pdb).
+TEST_WORKERS ?= auto
 test: $(STAMP)  ## the whole test suite, offline
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 bench: $(STAMP)  ## benchmarks: print the tables recorded in benchmarks/RESULTS.md (takes ~25 min)
 	$(BIN)/python benchmarks/bench_poll.py

@@ -60,3 +60,12 @@ def hub_on(day: str, synthetic: list[dict], real_cut: str = BASELINE) -> list[di
 
 def end_of(day: str) -> datetime:
     return datetime.fromisoformat(day).replace(hour=23, tzinfo=timezone.utc)
+
+
+def qwen4_release() -> list[dict]:
+    """A new Qwen generation with a 4B (72B, 27B, 4B) created in the last three days, so the next
+    poll lists it first: the run after it finds a release wave, the small-models forecast refuted
+    and the gap since the last small model ended."""
+    today = datetime.now(timezone.utc).date()
+    return [model(f"Qwen/Qwen4-{size}", (today - timedelta(days=ago)).isoformat(), params_b=params)
+            for size, params, ago in (("72B", 72.7, 3), ("27B", 27.3, 2), ("4B", 4.4, 1))]

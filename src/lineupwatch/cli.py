@@ -26,7 +26,6 @@ from .store import retention
 
 if TYPE_CHECKING:
     from .ops import job as jobs
-    from .ops.poll import PollResult
     from .stream.poll import StreamResult
 
 # The commands that talk to the Hub import `poll` and `jobs` (and tqdm), and `schedule` imports
@@ -148,68 +147,54 @@ def init(directory: Path, force: bool) -> None:
 @click.option("--endpoint", help="Hub URL (default: $HF_ENDPOINT, else hub.endpoint, else huggingface.co).")
 @config_option
 def poll(config: Config, endpoint: str | None) -> None:
-    """Poll every watched org once and store the snapshot.
+    """Poll every watched org once and store the snapshot, then the Hub-wide stream.
 
     Each org is stored on its own: an org whose listing fails or that lists no repos is recorded
-    as failed for this poll, the others are stored, and the command exits 1 naming each failed
-    org and what to do.
+    as failed for this poll, the others are stored. The stream runs whatever the orgs did, and
+    any error in one step is recorded without stopping the other; the command exits 1 naming
+    each failed step (and org) and what to do.
 
     \b
     Example:
         lineupwatch poll --endpoint http://127.0.0.1:8321
     """
-    from .stream.poll import poll_stream
+    from .ops import job as jobs
 
-    with locked_db(config) as db:
-        try:
-            result = do_poll(config, db, endpoint)
-        finally:  # the stream runs whether or not the orgs could be polled
-            stream, stream_error = poll_stream(config, db, config.endpoint(endpoint), utc_now)
-            click.echo(_stream_line(stream, stream_error))
-    click.echo(f"poll {result.poll_id}: {result.repo_count} repos, {result.listing_requests} listing requests, "
-               f"{result.info_requests} child-count requests; events: {_counts(result.events)}")
-    for warning in result.warnings:
+    with locked_db(config) as db, page_progress() as on_page:
+        result = jobs.run_polls(config, db, endpoint=config.endpoint(endpoint), now=utc_now, on_page=on_page)
+    _echo_job(result)
+    if not config.hub.stream:
+        click.echo("stream: off (hub.stream = false)")
+    for warning in result.poll.warnings if result.poll else []:
         click.echo(f"warning: {warning}", err=True)
-    if result.failures or stream_error:
-        raise click.ClickException("\n".join(
-            ([partial_message(result)] if result.failures else [])
-            + ([f"{stream_error}. The org poll is stored; the stream failure is recorded."] if stream_error else [])))
+    fail_on(result)
 
 
-def partial_message(result: PollResult) -> str:
-    """Exit 1 for a partial poll, naming each failed org and what to do."""
-    return (f"poll {result.poll_id} is partial: {len(result.failures)} org(s) failed and were not stored "
-            "(their repos keep their last state, none is marked removed); the other orgs are stored.\n"
-            + "\n".join(result.failures))
+def fail_on(result: jobs.JobResult) -> None:
+    """Exit 1 when a step failed: one line per failed step, with what to do."""
+    if not result.ok:
+        raise click.ClickException("\n".join(failure.message for failure in result.failures))
 
 
-def _stream_line(stream: StreamResult | None, error: str | None) -> str:
-    """One line on the Hub-wide stream step of a poll."""
-    if error:
-        return f"stream failed: {error}"
-    if stream is None:
-        return "stream: off (hub.stream = false)"
+def _stream_line(stream: StreamResult) -> str:
+    """One line on a stream poll that stored its window."""
     return (f"stream run {stream.run_id}: {stream.repos} repos read back to {stream.oldest}, {stream.new} new, "
-            f"{stream.updated} updated, {stream.requests} requests" + (f"; warning: {stream.warning}" if stream.warning else ""))
+            f"{stream.updated} updated, {stream.requests} requests"
+            + (f", {stream.skipped} unreadable skipped" if stream.skipped else "")
+            + (f"; warning: {stream.warning}" if stream.warning else ""))
 
 
-def do_poll(config: Config, db, endpoint: str | None) -> PollResult:
-    """One poll with a progress bar on a terminal; a failure is a clear error, exit 1."""
+@contextmanager
+def page_progress() -> Iterator[Callable[[str, int, int], None]]:
+    """A progress bar of listing pages on a terminal; silent anywhere else."""
     from tqdm import tqdm
 
-    from .hub.client import PollError
-    from .ops import poll as polling
-
-    url = config.endpoint(endpoint)
     with tqdm(unit="page", disable=not sys.stderr.isatty(), leave=False) as bar:
         def on_page(org: str, page: int, count: int) -> None:
             bar.set_description(f"{org} page {page} ({count} repos)")
             bar.update(1)
 
-        try:
-            return polling.run_poll(config, db, endpoint=url, now=utc_now, on_page=on_page)
-        except PollError as err:
-            raise click.ClickException(f"{err}. The failure is recorded; nothing else was stored.") from None
+        yield on_page
 
 
 @cli.command("backfill-stream")
@@ -450,19 +435,18 @@ def run(config: Config, as_of: datetime | None, endpoint: str | None) -> None:
     except LockBusy as err:
         raise click.ClickException(str(err)) from None
     _echo_job(result)
-    if not result.ok:
-        raise click.ClickException(result.poll_error or result.stream_error or (result.alerts and result.alerts.error)
-                                   or "run failed")
+    fail_on(result)
 
 
 def _job_lines(result: jobs.JobResult) -> list[str]:
+    """What the steps that ran did; the failed ones are named by `fail_on`."""
     lines = []
     if result.poll:
-        lines.append(f"poll {result.poll.poll_id}: {result.poll.repo_count} repos, events: {_counts(result.poll.events)}")
-    if result.poll_error:
-        lines.append(f"poll failed: {result.poll_error}")
-    if result.stream or result.stream_error:
-        lines.append(_stream_line(result.stream, result.stream_error))
+        lines.append(f"poll {result.poll.poll_id}: {result.poll.repo_count} repos, {result.poll.listing_requests} "
+                     f"listing requests, {result.poll.info_requests} child-count requests; "
+                     f"events: {_counts(result.poll.events)}")
+    if result.stream:
+        lines.append(_stream_line(result.stream))
     lines += [f"report: {paths['html']}" for paths in result.reports]
     if result.alerts:
         lines += _alert_lines(result.alerts)
@@ -478,10 +462,19 @@ def _alert_lines(run: AlertRun, dry_run: bool = False) -> list[str]:
     verb = "would send" if dry_run or run.read_only else "new"
     head = (f"alerts: {run.firing} conditions hold; {len(run.created)} {verb}"
             + (" (first run: one welcome digest)" if run.first_run else "")
-            + (f"; {run.sent} sent" if run.sent else "") + (f"; {run.pending} pending" if run.pending else "")
+            + _delivered(run) + (f"; {run.pending} pending" if run.pending else "")
             + ("; read-only (--as-of is not today): alert state and delivery change only in a run for today"
                if run.read_only and not dry_run else ""))
     return [head] + [f"  [{notice.severity}] {one_line(notice.subject)}" for notice in run.created]
+
+
+def _delivered(run: AlertRun) -> str:
+    """The delivery clause, e.g. "; 3 sent in 1 message": changes every channel took, and the
+    messages that carried them (one per channel and run, when grouped)."""
+    messages = f"{run.messages} message" + ("" if run.messages == 1 else "s")
+    if run.sent:
+        return f"; {run.sent} sent" + (f" in {messages}" if run.messages else "")
+    return f"; {messages} sent" if run.messages else ""
 
 
 @cli.command()
@@ -515,10 +508,8 @@ def alerts(config: Config, as_of: datetime | None, dry_run: bool, test_mail: boo
     for line in _alert_lines(run, dry_run):
         click.echo(line)
     if dry_run or run.read_only:
-        for notice in run.created:
-            click.echo(f"\n--- {one_line(notice.subject)}\n{clean_text(notice.body)}")  # no terminal escapes
-            for line in notice.evidence:
-                click.echo(f"  - {one_line(line, 1000)}")
+        for notification in run.preview:  # as each would go out; text_body leaves no terminal escapes
+            click.echo(f"\n--- {one_line(clean_text(notification.subject))}\n{mailer.text_body(notification, None)}")
     if not run.ok:
         raise click.ClickException(run.error)
 
@@ -540,7 +531,7 @@ def schedule(config: Config) -> None:
     from .ops import schedule as scheduler
 
     def job() -> str | None:
-        """One run; returns why it failed (one line), or None."""
+        """One run; returns why it failed (every failed step, in one line), or None."""
         try:
             with database_errors(config):
                 result = jobs.run_job(config, endpoint=config.endpoint(), now=utc_now)
@@ -548,7 +539,7 @@ def schedule(config: Config) -> None:
             return one_line(err.format_message(), 400)
         for line in _job_lines(result):
             log.info(line)
-        return None if result.ok else one_line(result.poll_error or (result.alerts and result.alerts.error) or "?", 400)
+        return None if result.ok else one_line("; ".join(f.message for f in result.failures), 1000)
 
     scheduler.serve(config, job, log)
 

@@ -19,7 +19,7 @@ from lineupwatch.config.settings import load_config
 from lineupwatch.store.facts import load_facts
 from lineupwatch.ops.poll import run_poll
 from lineupwatch.replay.server import ReplayHub
-from synthetic import model, real_until
+from synthetic import model, qwen4_release, real_until
 
 PASSWORD = "s3cret-pass"
 
@@ -29,8 +29,15 @@ def mail_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LINEUPWATCH_SMTP_PASSWORD", PASSWORD)
 
 
+def subject(message) -> str:
+    """The Subject as a mail client shows it: a long one is folded whole onto a continuation line,
+    and unfolding leaves the fold's leading space."""
+    return message["Subject"].strip()
+
+
 def text_and_html(message) -> tuple[str, str]:
-    return (message.get_body(("plain",)).get_content(), message.get_body(("html",)).get_content())
+    """The text and HTML parts, with the line ends SMTP gave them (CRLF) read back as newlines."""
+    return tuple(message.get_body((kind,)).get_content().replace("\r\n", "\n") for kind in ("plain", "html"))
 
 
 def test_first_run_sends_one_welcome_digest_then_nothing(tmp_path: Path, hub: ReplayHub, smtp, mail_env) -> None:
@@ -62,35 +69,104 @@ def test_first_run_sends_one_welcome_digest_then_nothing(tmp_path: Path, hub: Re
     assert "Alerts this week" in next((tmp_path / "reports").glob("*-W*.html")).read_text()
 
 
-def test_smtp_outage_keeps_the_alert_pending_and_the_next_run_sends_it_once(
+def qwen4(*, relicense: str | None = None) -> list[dict]:
+    """The bundled Hub after Qwen shipped a new generation with a 4B (SYNTHETIC), a repo relicensed if asked."""
+    models = bundled_models() + qwen4_release()
+    if relicense:
+        target = next(m for m in models if m["id"] == relicense)
+        target["cardData"] = {**target.get("cardData", {}), "license": "other", "license_name": "synthetic-closed"}
+    return models
+
+
+# Whether the 4B lifts Qwen's small share back over small_share_drop's threshold depends on how far
+# the clock has slid its window: off, so the release makes exactly these three changes.
+THREE = "\n[alerts]\nsmall_share_drop = false"
+THREE_CHANGES = [("verdict_changed", "changed"), ("new_generation", "first"), ("small_gap_over_p90", "resolved")]
+
+
+def changes(config_path: Path, where: str = "rule != 'welcome'") -> list[tuple[str, str]]:
+    db = store.open_db(load_config(config_path).database_path)
+    try:
+        return [(row["rule"], row["reason"]) for row in db["notifications"].rows_where(where, order_by="id")]
+    finally:
+        db.close()
+
+
+def test_one_run_sends_its_changes_as_one_mail_naming_the_most_important(
+        tmp_path: Path, hub: ReplayHub, smtp) -> None:
+    sink, port = smtp
+    config_path = write_config(tmp_path, hub.url, mail_config(port) + THREE)
+    run_cli("run", "--config", str(config_path))  # the welcome digest
+    hub.set_models(qwen4())
+    result = run_cli("run", "--config", str(config_path))
+    assert "3 new; 3 sent in 1 message" in result.output
+    assert changes(config_path) == THREE_CHANGES
+    assert len(sink.messages) == 2
+    _, message, _ = sink.messages[1]
+    assert subject(message) == "[lineupwatch] Qwen small-models forecast: refuted (+2 more)"
+    text, html = text_and_html(message)
+    # Most important first; the gap's resolution inside the block of the release that ended it.
+    assert text.startswith("3 changes, most important first.\n\nQwen small-models forecast: refuted\n[info, changed]\n"
+                           "Qwen released a new small model after the baseline: Qwen4 · LM · 4B on ")
+    wave = text.index("\n\nQwen release wave Qwen4 from ")
+    ended = text.index("\n  This ended:\n    resolved: Qwen: ")
+    assert wave < ended and "\n\n" not in text[wave + 2:ended]
+    assert "  - Qwen4 · LM · 4B (" in text[wave:ended] and " days without a small model (p90 gap " in text[ended:]
+    assert html.index("forecast: refuted") < html.index("release wave Qwen4") < html.index("This ended:")
+    # Its own thread: it answers the mails of several earlier conditions at once.
+    assert message["In-Reply-To"] is None and message["References"] is None
+    assert message["Message-ID"] != sink.messages[0][1]["Message-ID"]
+
+    again = run_cli("run", "--config", str(config_path))
+    assert "0 new" in again.output and len(sink.messages) == 2
+    db = store.open_db(load_config(config_path).database_path)
+    carried = db.execute("SELECT DISTINCT d.message_id FROM deliveries AS d JOIN notifications AS n "
+                         "ON n.id = d.notification_id WHERE n.rule != 'welcome'").fetchall()
+    assert carried == [(message["Message-ID"],)]  # the three changes went out together
+    assert db["notifications"].count_where("sent_at IS NULL") == 0
+
+
+def test_smtp_outage_keeps_every_change_pending_and_the_next_run_sends_them_in_one_mail(
         tmp_path: Path, hub: ReplayHub, smtp, mail_env) -> None:
     sink, port = smtp
-    config_path = write_config(tmp_path, hub.url, mail_config(port))
+    config_path = write_config(tmp_path, hub.url, mail_config(port) + THREE)
     run_cli("poll", "--config", str(config_path))
     run_cli("alerts", "--config", str(config_path))  # the welcome digest
-    models = bundled_models()
-    relicensed = next(m for m in models if m["id"] == "Qwen/Qwen3-8B")
-    relicensed["cardData"] = {**relicensed.get("cardData", {}), "license": "other", "license_name": "synthetic-closed"}
-    hub.set_models(models)
+    hub.set_models(qwen4())
     run_cli("poll", "--config", str(config_path))
 
-    write_config(tmp_path, hub.url, mail_config(1))  # the same database; nothing listens on port 1
+    write_config(tmp_path, hub.url, mail_config(1) + THREE)  # the same database; nothing listens on port 1
     failed = run_cli("alerts", "--config", str(config_path), ok=False)
     assert failed.exit_code == 1
     assert "cannot send mail via 127.0.0.1:1 (plain)" in failed.output
     assert "the alerts stay pending and the next run sends them" in failed.output
-    db = store.open_db(load_config(config_path).database_path)
-    # The licence change, and the open-weights verdict it turns (tighter terms are now on record).
-    pending = [row["subject"] for row in db["notifications"].rows_where("sent_at IS NULL", order_by="id")]
-    assert pending == ["Qwen open-weights forecast: open", "Qwen/Qwen3-8B: licence apache-2.0 -> synthetic-closed"]
+    assert len(sink.messages) == 1
+    assert changes(config_path, "sent_at IS NULL") == THREE_CHANGES
 
-    write_config(tmp_path, hub.url, mail_config(port))  # the server is back
+    # Still down when the next change arrives: the licence change, and the open-weights verdict it turns.
+    hub.set_models(qwen4(relicense="Qwen/Qwen3-8B"))
+    run_cli("poll", "--config", str(config_path))
+    run_cli("alerts", "--config", str(config_path), ok=False)
+    assert len(sink.messages) == 1
+    pending = changes(config_path, "sent_at IS NULL")
+    assert pending[:3] == THREE_CHANGES and sorted(pending[3:]) == [("licence_or_gating", "first"),
+                                                                     ("verdict_changed", "changed")]
+
+    write_config(tmp_path, hub.url, mail_config(port) + THREE)  # the server is back
+    back = run_cli("alerts", "--config", str(config_path))
+    assert "0 new; 5 sent in 1 message" in back.output
     run_cli("alerts", "--config", str(config_path))
-    run_cli("alerts", "--config", str(config_path))
-    assert len(sink.messages) == 2  # the welcome digest, then one digest of the two
+    assert len(sink.messages) == 2  # the welcome digest, then one mail of all five
     _, message, _ = sink.messages[1]
-    assert "Qwen/Qwen3-8B: licence apache-2.0 -> synthetic-closed" in message.get_body(("plain",)).get_content()
+    # A warning outranks every info change, whatever came first.
+    assert subject(message) == "[lineupwatch] Qwen/Qwen3-8B: licence apache-2.0 -> synthetic-closed (+4 more)"
+    text = message.get_body(("plain",)).get_content()
+    db = store.open_db(load_config(config_path).database_path)
+    subjects = [row["subject"] for row in db["notifications"].rows_where("rule != 'welcome'")]
+    assert len(subjects) == 5 and all(line in text for line in subjects)
     assert db["notifications"].count_where("sent_at IS NULL") == 0
+    assert db.execute("SELECT count(*), sum(attempts) FROM deliveries WHERE channel = 'mail' AND notification_id > 1"
+                      ).fetchone() == (5, 3 * 3 + 2 * 2)  # the first three: two failures and a success; the others: one and one
 
 
 def test_dry_run_prints_and_changes_nothing(tmp_path: Path, hub: ReplayHub) -> None:
@@ -105,27 +181,31 @@ def test_dry_run_prints_and_changes_nothing(tmp_path: Path, hub: ReplayHub) -> N
 
 def test_removal_is_announced_once_and_its_resolution_once(tmp_path: Path, hub: ReplayHub, smtp) -> None:
     sink, port = smtp
-    hostile = model("Qwen/Qwen3.5-2B-<script>alert(1)</script>", "2026-03-02")  # synthetic hostile repo name
+    name = "Qwen/Qwen3.5-2B-<script>alert(1)</script>"
+    hostile = model(name, "2026-03-02")  # synthetic hostile repo name
     hub.set_models(bundled_models() + [hostile])
-    config_path = write_config(tmp_path, hub.url, mail_config(port, digest=False))
+    config_path = write_config(tmp_path, hub.url, mail_config(port))
     run_cli("poll", "--config", str(config_path))
     run_cli("alerts", "--config", str(config_path))
     hub.set_models(bundled_models())
     run_cli("poll", "--config", str(config_path))
     run_cli("alerts", "--config", str(config_path))
     run_cli("alerts", "--config", str(config_path))
-    removed = [m for _, m, _ in sink.messages if "was removed" in m["Subject"]]
-    assert len(removed) == 1
-    assert "\n" not in removed[0]["Subject"] and "\r" not in removed[0]["Subject"]
-    html = removed[0].get_body(("html",)).get_content()
+    assert len(sink.messages) == 2  # the welcome digest, then one mail
+    removed = sink.messages[1][1]
+    # A warning heads its mail (with the open-weights verdict the removal may turn).
+    assert subject(removed).startswith(f"[lineupwatch] {name} was removed from the Hub")
+    assert f"{name} was removed from the Hub\n[warning, first]\n" in text_and_html(removed)[0]
+    assert "\n" not in removed["Subject"] and "\r" not in removed["Subject"]
+    html = removed.get_body(("html",)).get_content()
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
     hub.set_models(bundled_models() + [hostile])
     run_cli("poll", "--config", str(config_path))
     run_cli("alerts", "--config", str(config_path))
     run_cli("alerts", "--config", str(config_path))
-    resolved = [m for _, m, _ in sink.messages if m["Subject"].startswith("[lineupwatch] resolved: ")]
-    assert len(resolved) == 1
+    assert len(sink.messages) == 3
+    assert f"resolved: {name} was removed from the Hub\n[info, resolved]\n" in text_and_html(sink.messages[2][1])[0]
 
 
 def test_test_mail_and_subject_line_breaks(tmp_path: Path, hub: ReplayHub, smtp) -> None:

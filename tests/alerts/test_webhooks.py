@@ -16,6 +16,7 @@ from conftest import _free_port, bundled_models, mail_config, run_cli, write_con
 from lineupwatch.store import database as store
 from lineupwatch.config.settings import load_config
 from lineupwatch.replay.server import ReplayHub
+from synthetic import qwen4_release
 
 
 class Receiver:
@@ -100,10 +101,35 @@ def test_a_webhook_outage_keeps_its_alert_pending_without_holding_mail_back(
     run_cli("alerts", "--config", str(config_path))
     run_cli("alerts", "--config", str(config_path))
     assert len(sink.messages) == 2 and len(receiver.posts) == 2
-    assert receiver.posts[1][1]["title"].startswith("[lineupwatch] 2 alerts: ")
-    assert "Qwen/Qwen3-8B: licence apache-2.0 -> synthetic-closed" in receiver.posts[1][1]["title"]
-    assert "The weekly report" not in receiver.posts[1][1]["message"]  # no page written yet: no dead link
+    # Both missed changes in one post, the warning first.
+    title, message = receiver.posts[1][1]["title"], receiver.posts[1][1]["message"]
+    assert title == "[lineupwatch] Qwen/Qwen3-8B: licence apache-2.0 -> synthetic-closed (+1 more)"
+    assert message.index("Qwen/Qwen3-8B: licence apache-2.0 -> synthetic-closed\n[warning, first]") \
+        < message.index("Qwen open-weights forecast: open\n[info, changed]")
+    assert "The weekly report" not in message  # no page written yet: no dead link
     assert _pending(config_path) == []
+
+
+def test_one_run_is_one_post_per_webhook_beside_one_mail(
+        tmp_path: Path, hub: ReplayHub, smtp, receiver: Receiver) -> None:
+    sink, port = smtp
+    # small_share_drop off: whether the 4B lifts Qwen's share back depends on the day (test_alerts.py).
+    config_path = write_config(tmp_path, hub.url, mail_config(port) + f"\n[webhooks]\nurls = [{json.dumps(receiver.url)}]"
+                               + "\n[alerts]\nsmall_share_drop = false")
+    run_cli("run", "--config", str(config_path))  # the welcome digest
+    hub.set_models(bundled_models() + qwen4_release())
+    result = run_cli("run", "--config", str(config_path))
+    assert "3 new; 3 sent in 2 messages" in result.output  # one mail, one post
+    run_cli("run", "--config", str(config_path))
+    assert len(receiver.posts) == 2 and len(sink.messages) == 2
+    post = receiver.posts[1][1]
+    assert post["title"] == "[lineupwatch] Qwen small-models forecast: refuted (+2 more)"
+    mail_text = sink.messages[1][1].get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert post["message"] == mail_text.rstrip("\n")  # the same notification (Apprise trims the last newline)
+    db = store.open_db(load_config(config_path).database_path)
+    carried = db.execute("SELECT channel, count(*), count(DISTINCT message_id) FROM deliveries "
+                         "WHERE notification_id > 1 GROUP BY channel ORDER BY channel").fetchall()
+    assert [(channel.split(":")[0], count, ids) for channel, count, ids in carried] == [("mail", 3, 1), ("webhook", 3, 1)]
 
 
 def test_a_mail_outage_keeps_its_alert_pending_without_holding_webhooks_back(

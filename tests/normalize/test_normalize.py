@@ -9,7 +9,8 @@ import pytest
 
 from conftest import bundled_models
 from lineupwatch.config.settings import Config, parse_config
-from lineupwatch.normalize.records import normalize_repos, parse_name
+from lineupwatch.normalize.names import parse_name
+from lineupwatch.normalize.records import normalize_repos
 
 FACTS = Path(__file__).parents[2] / "src" / "lineupwatch" / "data" / "facts"
 CONFIG: Config = parse_config({}, Path("defaults.toml"))

@@ -59,7 +59,7 @@ def test_an_org_under_its_old_name_fails_alone_and_names_the_fix(tmp_path: Path)
         result = run_cli("run", "--config", str(config_path), "--as-of", report["as_of"], ok=False)
     assert result.exit_code == 1
     assert "poll 2:" in result.output and "report: " in result.output and "alerts: " in result.output
-    assert "Error: poll of org 'THUDM'" in result.output
+    assert "Error: poll 2 is partial: 1 org(s) failed" in result.output and "\npoll of org 'THUDM'" in result.output
 
 
 def test_an_org_that_stops_listing_is_stale_alerts_once_and_recovers_once(tmp_path: Path) -> None:
@@ -262,8 +262,7 @@ def test_the_line_comes_from_the_hubs_task_list_and_says_which_rule_decided(payl
 
 
 def test_every_hub_task_has_a_line_and_only_text_generation_is_lm() -> None:
-    from lineupwatch.normalize.lines import HUB_TASK_LINES
-    from lineupwatch.normalize.records import LINE_LABELS
+    from lineupwatch.normalize.lines import HUB_TASK_LINES, LINE_LABELS
 
     assert len(HUB_TASK_LINES) == 57 and set(HUB_TASK_LINES.values()) <= set(LINE_LABELS)
     assert sorted(t for t, line in HUB_TASK_LINES.items() if line == "lm") == [

@@ -1,9 +1,10 @@
 """Delivery channels behind one interface: mail (smtplib) and webhooks (Apprise).
 
-The engine decides what to announce and keeps the exactly-once bookkeeping per channel; a channel
-only carries notices. `send` calls `on_sent(group, message_id)` as soon as one group is taken (so
-it is recorded before the next goes out) and raises ChannelError on the first group that fails:
-the rest stay pending for that channel alone.
+The engine decides what a channel owes (notification.to_send) and keeps the exactly-once
+bookkeeping per channel; a channel only carries notifications, one message each. `send` calls
+`on_sent(notification, message_id)` as soon as one is taken (so it is recorded before the next
+goes out) and raises ChannelError on the first that fails: its changes, and those of the
+notifications after it, stay pending for that channel alone.
 """
 
 from __future__ import annotations
@@ -17,21 +18,27 @@ from email.message import EmailMessage
 from typing import Protocol
 
 from ..config.settings import Config, MailSettings
-from ..sanitize import clean_text
 from . import mailer
-from .mailer import Notice, one_line
+from .mailer import one_line
+from .notification import Notification
 
-OnSent = Callable[[list[Notice], "str | None"], None]
+OnSent = Callable[[Notification, str], None]
 
 
 class ChannelError(Exception):
-    """A channel could not take its notices; they stay pending for it (and only for it)."""
+    """A channel could not take a notification; its changes stay pending for it (and only for it)."""
 
 
 class Channel(Protocol):
-    key: str  # stable name in the deliveries table; never holds a secret
+    @property
+    def key(self) -> str:
+        """A stable name in the deliveries table; never holds a secret."""
 
-    def send(self, notices: list[Notice], link: str | None, on_sent: OnSent) -> None: ...
+    @property
+    def digest(self) -> bool:
+        """One notification for all the changes it owes (false: one per change)."""
+
+    def send(self, notifications: list[Notification], link: str | None, on_sent: OnSent) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -39,13 +46,16 @@ class MailChannel:
     settings: MailSettings
     key: str = "mail"
 
-    def send(self, notices: list[Notice], link: str | None, on_sent: OnSent) -> None:
-        groups = [notices] if self.settings.digest else [[n] for n in notices]
-        messages = [mailer.compose(group, self.settings, link) for group in groups]
-        by_message = {id(message): group for message, group in zip(messages, groups)}
+    @property
+    def digest(self) -> bool:
+        return self.settings.digest
+
+    def send(self, notifications: list[Notification], link: str | None, on_sent: OnSent) -> None:
+        messages = [mailer.compose(notification, self.settings, link) for notification in notifications]
+        carried = {id(message): notification for message, notification in zip(messages, notifications)}
 
         def accepted(message: EmailMessage) -> None:
-            on_sent(by_message[id(message)], message["Message-ID"])
+            on_sent(carried[id(message)], message["Message-ID"])
 
         try:
             mailer.send(messages, self.settings, on_sent=accepted)
@@ -68,25 +78,22 @@ class WebhookChannel:
     def label(self) -> str:
         return f"webhook {_private(self.url)}"
 
-    def send(self, notices: list[Notice], link: str | None, on_sent: OnSent) -> None:
+    def send(self, notifications: list[Notification], link: str | None, on_sent: OnSent) -> None:
         import apprise  # ~0.3 s of imports, paid only when a webhook is configured
 
         target = apprise.Apprise()
         if not target.add(self.url):  # a URL from the environment is first seen here
             raise ChannelError(f"Apprise cannot use the webhook URL {_private(self.url)}: fix it in webhooks.urls "
                                "or $LINEUPWATCH_WEBHOOK_URLS; the alerts stay pending for this channel")
-        groups = [notices] if self.digest else [[n] for n in notices]
-        for group in groups:
-            title = one_line("[lineupwatch] " + (group[0].subject if len(group) == 1 else
-                                                 f"{len(group)} alerts: " + "; ".join(n.subject for n in group[:3])))
-            body = clean_text(mailer.text_body(group, link))
+        for notification in notifications:
             with apprise.LogCapture(level=logging.WARNING, fmt="%(message)s") as log:
-                delivered = target.notify(body=body, title=title, body_format=apprise.NotifyFormat.TEXT)
+                delivered = target.notify(body=mailer.text_body(notification, link), title=mailer.headline(notification),
+                                          body_format=apprise.NotifyFormat.TEXT)
             if not delivered:
                 why = one_line(log.getvalue().replace(self.url, _private(self.url))) or "no reason given"
                 raise ChannelError(f"cannot post to {self.label}: {why}; the alerts stay pending for this channel "
                                    "and the next run sends them")
-            on_sent(group, None)
+            on_sent(notification, notification.key)
 
 
 def _private(url: str) -> str:

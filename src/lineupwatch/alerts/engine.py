@@ -1,11 +1,13 @@
 """Alerts, exactly once per channel: evaluate the rules, decide per fingerprint, store, then send.
 
-A notification is written (pending) in the same transaction as the alert state it announces; each
-channel (mail, every webhook) records its own delivery as soon as it took the notice, and the
-notification is done when every channel has. A run on an unchanged state creates nothing; an
-outage of one channel leaves its deliveries pending for the next run, and the others unaffected.
-On a database with no alert state the current conditions are recorded as known and one welcome
-digest goes out instead of a flood.
+A change (a `notifications` row) is written pending in the same transaction as the alert state
+it announces. Each channel (mail, every webhook) is sent what it owes as one notification
+(notification.to_send: this run's changes and any it missed before) and records, in one
+transaction, every change of a notification as delivered as soon as it took it; a change is done
+when every channel has. A run on an unchanged state creates nothing; an outage of one channel
+leaves its deliveries pending for the next run, and the others unaffected. On a database with no
+alert state the current conditions are recorded as known and one welcome digest goes out
+instead of a flood.
 """
 
 from __future__ import annotations
@@ -20,24 +22,24 @@ from ..analysis.ecosystem_day import ecosystem_of
 from ..analysis.weekly import analyse
 from ..config.settings import Config
 from ..store.facts import load_facts
-from . import mailer
 from .channels import ChannelError, channels
 from .dedup import RESOLVED, Reason, decide
+from .notification import WELCOME_RULE, Notice, Notification, importance, to_send
 from .rules import Alert, AlertContext, evaluate_rules
-
-WELCOME_RULE = "welcome"
 
 
 @dataclass
 class AlertRun:
     firing: int = 0
-    created: list[mailer.Notice] = field(default_factory=list)
-    sent: int = 0
+    created: list[Notice] = field(default_factory=list)  # this run's changes, most important first
+    sent: int = 0  # changes every channel has now taken
+    messages: int = 0  # notifications the channels took in this run
     pending: int = 0
     first_run: bool = False
     error: str | None = None
     # A past (or future) day is evaluated and printed only: alert state belongs to the present.
     read_only: bool = False
+    preview: list[Notification] = field(default_factory=list)  # what a dry or read-only run would mail
 
     @property
     def ok(self) -> bool:
@@ -68,15 +70,16 @@ def run_alerts(config: Config, db: Database, *, as_of: date, now: datetime, dry_
         (alert, reason) for alert, reason in changes
         if reason is not Reason.RESOLVED or config.mail.announce_resolved]
     if dry_run or run.read_only:
-        run.created = [_notice(0, alert, reason) for alert, reason in notices]
+        run.created = sorted((_notice(0, alert, reason) for alert, reason in notices), key=importance)
+        run.preview = to_send(run.created, set(), config.mail.digest)
         run.pending = db["notifications"].count_where("sent_at IS NULL")
         return run
     with db.atomic():
         for alert, reason in changes:
             _save_state(db, alert, reason, stamp)
-        for alert, reason in notices:
-            row = _notification_row(alert, reason, stamp)
-            run.created.append(_notice(db["notifications"].insert(row).last_pk, alert, reason))
+        created = [_notice(db["notifications"].insert(_notification_row(alert, reason, stamp)).last_pk, alert, reason)
+                   for alert, reason in notices]
+    run.created = sorted(created, key=importance)
     _deliver(db, config, run, stamp)
     return run
 
@@ -101,7 +104,7 @@ def _welcome(forecasts: list, config: Config) -> list[tuple[Alert, Reason]]:
     primary = [f for f in forecasts if f.family == config.watch[0]]
     subject = f"watching {len(config.watch)} families; " + ", ".join(f"{f.family} {f.id} {f.verdict.value}" for f in primary)
     body = ("lineupwatch now watches these families. Current conditions are recorded as known; "
-            "from now on you get one mail per change.")
+            "from now on each run that finds changes sends them together, in one message.")
     return [(Alert(WELCOME_RULE, {}, "sent", "info", subject, body, lines), Reason.FIRST)]
 
 
@@ -120,20 +123,23 @@ def _notification_row(alert: Alert, reason: Reason, stamp: str) -> dict:
             "attempts": 0, "last_error": None}
 
 
-def _notice(notice_id: int, alert: Alert, reason: Reason) -> mailer.Notice:
-    return mailer.Notice(notice_id, alert.fingerprint, alert.rule, alert.state, reason.value, alert.severity,
-                         alert.subject, alert.body, tuple(alert.evidence))
+def _notice(notice_id: int, alert: Alert, reason: Reason) -> Notice:
+    return Notice(notice_id, alert.fingerprint, alert.rule, alert.state, reason.value, alert.severity,
+                  alert.subject, alert.body, tuple(alert.evidence), alert.labels)
 
 
-def pending_notices(db: Database) -> list[mailer.Notice]:
-    return [mailer.Notice(r["id"], r["fingerprint"], r["rule"], r["state"], r["reason"], r["severity"], r["subject"],
-                          r["body"], tuple(json.loads(r["evidence"] or "[]")))
-            for r in db["notifications"].rows_where("sent_at IS NULL", order_by="id")]
+def pending_notices(db: Database) -> list[Notice]:
+    """The changes some channel has not taken yet, with their condition's labels (a resolution is
+    shown with the change that ended it, found by family)."""
+    return [Notice(r["id"], r["fingerprint"], r["rule"], r["state"], r["reason"], r["severity"], r["subject"],
+                   r["body"], tuple(json.loads(r["evidence"] or "[]")), json.loads(r["labels"] or "{}"))
+            for r in db.query("SELECT n.*, s.labels FROM notifications AS n LEFT JOIN alert_state AS s "
+                              "ON s.fingerprint = n.fingerprint WHERE n.sent_at IS NULL ORDER BY n.id")]
 
 
 def _deliver(db: Database, config: Config, run: AlertRun, stamp: str) -> None:
-    """Send every pending notification (this run's and earlier failed ones) on every channel that
-    has not taken it yet; a notification is done (sent_at) once every channel took it."""
+    """Send each channel what it owes (this run's changes and those it missed before) as one
+    notification; a change is done (sent_at) once every channel took it."""
     pending = pending_notices(db)
     if not pending:
         return
@@ -150,18 +156,15 @@ def _deliver(db: Database, config: Config, run: AlertRun, stamp: str) -> None:
     for channel in active:
         taken = {row[0] for row in db.execute(
             "SELECT notification_id FROM deliveries WHERE channel = ? AND sent_at IS NOT NULL", [channel.key])}
-        todo = [n for n in pending if n.id not in taken]
+        owed = to_send(pending, taken, channel.digest)
 
-        def sent(group: list[mailer.Notice], message_id: str | None, key: str = channel.key) -> None:
-            with db.atomic():
-                for notice in group:
-                    db.execute("UPDATE deliveries SET sent_at = ?, message_id = ?, attempts = attempts + 1, "
-                               "last_error = NULL WHERE notification_id = ? AND channel = ?",
-                               [stamp, message_id, notice.id, key])
+        def sent(notification: Notification, message_id: str, key: str = channel.key) -> None:
+            _record(db, key, notification, message_id, stamp)
+            run.messages += 1
 
         try:
-            if todo:
-                channel.send(todo, link, sent)
+            if owed:
+                channel.send(owed, link, sent)
         except ChannelError as err:
             errors.append(str(err))
             with db.atomic():
@@ -172,7 +175,16 @@ def _deliver(db: Database, config: Config, run: AlertRun, stamp: str) -> None:
     run.error = "; ".join(errors) or None
 
 
-def _complete(db: Database, pending: list[mailer.Notice], keys: list[str], stamp: str, errors: list[str]) -> int:
+def _record(db: Database, key: str, notification: Notification, message_id: str, stamp: str) -> None:
+    """A channel took a notification: every change it carries is delivered there, all at once."""
+    with db.atomic():
+        for notice in notification.notices:
+            db.execute("UPDATE deliveries SET sent_at = ?, message_id = ?, attempts = attempts + 1, "
+                       "last_error = NULL WHERE notification_id = ? AND channel = ?",
+                       [stamp, message_id, notice.id, key])
+
+
+def _complete(db: Database, pending: list[Notice], keys: list[str], stamp: str, errors: list[str]) -> int:
     """Mark the notifications every active channel has taken; count them."""
     done = 0
     marks = ",".join("?" * len(keys))
@@ -204,7 +216,7 @@ def report_link(config: Config) -> str | None:
     return f"{base.rstrip('/')}/{pages[-1].name}"
 
 
-def _mark(db: Database, notices: list[mailer.Notice], stamp: str, message_id: str | None, note: str | None) -> None:
+def _mark(db: Database, notices: list[Notice], stamp: str, message_id: str | None, note: str | None) -> None:
     with db.atomic():
         for notice in notices:
             db.execute("UPDATE notifications SET sent_at = ?, message_id = ?, attempts = attempts + 1, last_error = ? "

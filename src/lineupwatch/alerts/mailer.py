@@ -1,19 +1,19 @@
 """Alert mail: multipart text + HTML built with the standard email package, sent with smtplib.
 
 The SMTP password comes only from an environment variable or a file named in the config; it is
-never printed, logged or put in a message. Message-IDs derive from the notifications they carry,
-so the rare resend after a crash between sending and recording shows up as a duplicate.
+never printed, logged or put in a message. A mail carries one notification (notification.py);
+its Message-ID derives from the changes it carries, so the rare resend of the same changes after
+a crash between sending and recording shows up as a duplicate.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import smtplib
 import ssl
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 from pathlib import Path
@@ -22,35 +22,22 @@ from jinja2 import Environment
 
 from ..config.settings import MailSettings
 from ..sanitize import clean, clean_text
+from .notification import Item, Notice, Notification, group
 
 
 class MailError(Exception):
-    """The SMTP server could not take the mail; the notifications stay pending."""
-
-
-@dataclass(frozen=True)
-class Notice:
-    id: int
-    fingerprint: str
-    rule: str
-    state: str
-    reason: str
-    severity: str
-    subject: str
-    body: str
-    evidence: tuple[str, ...]
-
-    @property
-    def seed(self) -> str:
-        """What identifies this notice across resends: its condition and the change announced."""
-        return f"{self.fingerprint}:{self.state}:{self.reason}"
+    """The SMTP server could not take the mail; the changes it carried stay pending."""
 
 
 _HTML = Environment(autoescape=True).from_string("""<!doctype html>
 <html><body style="font-family: system-ui, sans-serif; max-width: 40em">
-{% for n in notices %}<h2 style="font-size: 1.1em">{{ n.subject }}</h2>
+{% macro change(n, tag) %}<{{ tag }} style="font-size: 1.1em">{{ n.subject }}</{{ tag }}>
 <p><strong>{{ n.severity }}</strong> · {{ n.reason }}</p><p>{{ n.body }}</p>
-{% if n.evidence %}<ul>{% for line in n.evidence %}<li>{{ line }}</li>{% endfor %}</ul>{% endif %}
+{% if n.evidence %}<ul>{% for line in n.evidence %}<li>{{ line }}</li>{% endfor %}</ul>{% endif %}{% endmacro %}
+{% if count > 1 %}<p>{{ count }} changes, most important first.</p>{% endif %}
+{% for item in items %}{{ change(item.notice, "h2") }}
+{% if item.ended %}<div style="margin-left: 1.5em; padding-left: 0.8em; border-left: 3px solid #ccc">
+<p>This ended:</p>{% for n in item.ended %}{{ change(n, "h3") }}{% endfor %}</div>{% endif %}
 {% endfor %}{% if link %}<p><a href="{{ link }}">The weekly report</a></p>{% endif %}
 </body></html>""")
 
@@ -62,26 +49,30 @@ def one_line(text: str, limit: int = 180) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
-def compose(notices: list[Notice], settings: MailSettings, link: str | None) -> EmailMessage:
-    """One mail for a group of notices (a digest, or a single alert)."""
-    notices = [replace(n, subject=clean_text(n.subject), body=clean_text(n.body), evidence=clean(n.evidence))
-               for n in notices]
-    if len(notices) == 1:
-        subject = notices[0].subject
-    else:
-        subject = f"{len(notices)} alerts: " + "; ".join(n.subject for n in notices[:3])
+def headline(notification: Notification, limit: int = 180) -> str:
+    """`[lineupwatch] <most important change> (+N more)` on one line: a long subject is cut
+    before the count, which must survive."""
+    return one_line(f"[lineupwatch] {clean_text(notification.head.subject)}", limit - len(notification.more)) \
+        + notification.more
+
+
+def compose(notification: Notification, settings: MailSettings, link: str | None) -> EmailMessage:
+    """One mail for one notification. No In-Reply-To or References: a grouped mail answers
+    several earlier mails at once, so it starts its own thread (filter on List-Id)."""
     message = EmailMessage()
-    message["Subject"] = one_line(f"[lineupwatch] {subject}")
+    message["Subject"] = headline(notification)
     message["From"] = settings.sender
     message["To"] = ", ".join(settings.recipients)
     message["Date"] = formatdate(localtime=False)
     domain = mail_domain(settings)
-    message["Message-ID"] = _message_id(",".join(n.seed for n in notices), domain)
+    message["Message-ID"] = f"<{notification.key}.lineupwatch@{domain}>"
     # Machine-made mail: no vacation replies (RFC 3834), and a list id subscribers can filter on.
     message["Auto-Submitted"] = "auto-generated"
     message["List-Id"] = f"lineupwatch alerts <alerts.lineupwatch.{domain}>"
-    message.set_content(text_body(notices, link))
-    message.add_alternative(_HTML.render(notices=notices, link=link), subtype="html")
+    message.set_content(text_body(notification, link))
+    clean_items = [Item(_clean(item.notice), tuple(map(_clean, item.ended))) for item in notification.items]
+    message.add_alternative(_HTML.render(items=clean_items, count=len(notification.notices), link=link),
+                            subtype="html")
     return message
 
 
@@ -90,15 +81,31 @@ def mail_domain(settings: MailSettings) -> str:
     return settings.domain or parseaddr(settings.sender)[1].rpartition("@")[2] or "localhost"
 
 
-def text_body(notices: list[Notice], link: str | None) -> str:
-    """The plain-text alert: the mail's text part and every webhook's message."""
-    parts = []
-    for n in notices:
-        lines = [n.subject, f"[{n.severity}, {n.reason}]", n.body] + [f"  - {line}" for line in n.evidence]
+def text_body(notification: Notification, link: str | None) -> str:
+    """The plain-text notification: the mail's text part, every webhook's message and the dry
+    run's print. Each change with its evidence, most important first; a resolution under the
+    change that ended it."""
+    parts = [f"{len(notification.notices)} changes, most important first."] if len(notification.notices) > 1 else []
+    for item in notification.items:
+        lines = _change_lines(item.notice)
+        if item.ended:
+            lines.append("  This ended:")
+            lines += ["    " + line for notice in item.ended for line in _change_lines(notice)]
         parts.append("\n".join(lines))
     if link:
         parts.append(f"The weekly report: {link}")
-    return "\n\n".join(parts) + "\n"
+    return clean_text("\n\n".join(parts) + "\n")
+
+
+def _change_lines(notice: Notice) -> list[str]:
+    """A change as text; one line per subject and evidence item, whatever a repo name holds."""
+    return [one_line(notice.subject, 1000), f"[{notice.severity}, {notice.reason}]", notice.body] + [
+        f"  - {one_line(line, 1000)}" for line in notice.evidence]
+
+
+def _clean(notice: Notice) -> Notice:
+    return replace(notice, subject=clean_text(notice.subject), body=clean_text(notice.body),
+                   evidence=clean(notice.evidence))
 
 
 def smtp_password(settings: MailSettings) -> str | None:
@@ -153,12 +160,8 @@ def _safe(err: Exception, password: str | None) -> str:
     return text.replace(password, "***") if password else text
 
 
-def _message_id(seed: str, domain: str) -> str:
-    return f"<{hashlib.sha256(seed.encode()).hexdigest()[:32]}.lineupwatch@{domain}>"
-
-
 def test_message(settings: MailSettings) -> EmailMessage:
     """`alerts --test-mail`: proves the mail settings without touching the alert log."""
     notice = Notice(0, "test", "test", "test", "test", "info", "test mail: the mail settings work",
                     "This is a test mail from `lineupwatch alerts --test-mail`.", ())
-    return compose([notice], settings, None)
+    return compose(group([notice]), settings, None)

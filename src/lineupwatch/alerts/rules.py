@@ -3,7 +3,8 @@
 A rule returns every condition it sees as an `Alert` with identifying labels and a state. The
 fingerprint covers only the scheme version, the rule and the labels, never the wording, so a
 condition is announced once when it appears, once when its state changes, and once when it goes
-away (docs/alerts.md documents each rule).
+away (docs/alerts.md documents each rule). RULES is in importance order: within a severity, a
+notification lists the changes of an earlier rule first.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from ..analysis.entries import (
     Entry,
@@ -285,6 +287,22 @@ RULES: dict[str, Rule] = {
     "ecosystem_share_band": ecosystem_share_band,
     "ecosystem_family_share": ecosystem_family_share,
     "community_adoption": community_adoption,
+}
+
+
+class Cause(NamedTuple):
+    """A change that can end another rule's condition of the same family: its rule, and labels it must have."""
+
+    rule: str
+    labels: dict[str, str] = {}
+
+
+# Which news ends a rule's condition, most telling first. A notification shows the resolution
+# under that news ("280 days without a small model" under the release that ended it); without
+# it in the same notification, the resolution stands on its own.
+ENDED_BY: dict[str, tuple[Cause, ...]] = {
+    "small_gap_over_p90": (Cause("new_generation"), Cause("verdict_changed", {"forecast": "small-models"})),
+    "small_share_drop": (Cause("new_generation"),),
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from ..config.settings import SIZE_CLASS_NAMES
-from ..normalize.records import LINE_LABELS
+from ..normalize.lines import LINE_LABELS
 from .entries import Entry, family_entries
 
 

@@ -23,7 +23,7 @@ from datetime import date, timedelta
 
 from ..config.settings import SMALL_CLASSES, Config
 from ..normalize.lines import HUB_TASK_LINES, LEGACY_TASK_LINES, task_line
-from ..normalize.records import parse_name
+from ..normalize.names import parse_name
 from ..store.facts import Repo
 from ..stream.facts import EcosystemFacts
 
@@ -101,6 +101,11 @@ def stream_notes(stream: dict) -> list[str]:
                      "weeks are counted by each repo's release day.")
     if stream.get("last_error"):
         notes.append(f"The last stream run failed: {stream['last_error']}")
+    if stream.get("skipped"):
+        named = stream.get("skipped_repos") or []
+        more = stream["skipped"] - len(named)
+        notes.append(f"The last stream run skipped {stream['skipped']} repo(s) it could not read (counted nowhere): "
+                     + "; ".join(named) + (f"; and {more} more" if more > 0 else ""))
     return notes
 
 

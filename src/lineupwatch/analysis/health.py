@@ -1,5 +1,5 @@
 """Data health for what the real Hub does not say: orgs the polls cannot list (stale, and since
-when), repos without createdAt, repos whose line nothing decided. Pure: facts in, report fields out.
+when), repos without a readable createdAt, repos whose line nothing decided. Pure: facts in, report fields out.
 
 A verdict that rests on a stale org says so in its evidence: the family's repos are as last
 listed, so a release since then would be missed.
@@ -37,15 +37,16 @@ def with_stale_orgs(result: ForecastResult, facts: Facts, config: Config) -> For
 
 
 def hub_health(facts: Facts, config: Config) -> dict:
-    """What the Hub did not say: stale orgs (and since when), repos without createdAt (dated by
-    the poll that saw them), repos whose line nothing decided; with a note for each."""
+    """What the Hub did not say: stale orgs (and since when), repos without a createdAt that is a
+    date-time (dated by the poll that saw them), repos whose line nothing decided; with a note for each."""
     stale = stale_orgs(facts, config)
     watched = [r for r in facts.repos if r.family in config.watch]
     undated = [r.repo_id for r in watched if r.undated]
     guessed = [r.repo_id for r in watched if r.line_source == "default" and not r.quantized]
     notes = [_stale_line(state) for state in stale.values()]
     if undated:
-        notes.append(f"{len(undated)} repo(s) came without createdAt and are dated by the poll that first saw them: "
+        notes.append(f"{len(undated)} repo(s) came without a readable createdAt (none, or no date-time) and are "
+                     "dated by the poll that first saw them: "
                      + ", ".join(undated))
     if guessed:
         notes.append(f"{len(guessed)} repo(s) name no task, tag or library: filed as LM by default: " + ", ".join(guessed))

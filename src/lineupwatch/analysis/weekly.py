@@ -6,7 +6,7 @@ import json
 from datetime import date, timedelta
 
 from ..config.settings import Config
-from ..normalize.records import LINE_LABELS
+from ..normalize.lines import LINE_LABELS
 from ..store.facts import Facts, Repo
 from .coverage import coverage_matrix, lineup, quarterly_counts
 from .entries import Entry, build_entries

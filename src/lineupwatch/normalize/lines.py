@@ -5,7 +5,7 @@ line (MiniMax-H3 is `image-text-to-video`, MiniMax-Music3 `text-to-audio`: neith
 model). Each tag below is mapped on purpose; a tag outside this list is "other", never "lm".
 
 Which rule decides, in order (the record keeps it as `line_source`):
-- `name`: a line word in the repo name (Embedding, Guard, VL, Coder ...; normalize.py's rules);
+- `name`: a line word in the repo name (Embedding, Guard, VL, Coder ...; names.py's rules);
 - `pipeline`: the repo's `pipeline_tag`;
 - `tags`: no pipeline tag, but a task of the list among the repo's tags;
 - `library`: no task anywhere, but a library that makes one kind of model (diffusers: image);
@@ -16,6 +16,15 @@ Which rule decides, in order (the record keeps it as `line_source`):
 from __future__ import annotations
 
 from collections.abc import Iterable
+
+# Every line a record can have, with the label entries and reports show.
+LINE_LABELS: dict[str, str] = {
+    "lm": "LM", "coder": "Coder", "vl": "VL", "omni": "Omni", "math": "Math", "embedding": "Embedding",
+    "reranker": "Reranker", "guard": "Guard", "audio": "Audio", "asr": "ASR", "tts": "TTS", "image": "Image",
+    "reward": "Reward", "interpretability": "Interpretability", "world-model": "World model", "ocr": "OCR",
+    "nlp": "NLP", "vision": "Vision", "video": "Video", "3d": "3D", "tabular": "Tabular", "robotics": "Robotics",
+    "other": "Other",
+}
 
 # The Hub's task list: PIPELINE_DATA in huggingface.js packages/tasks/src/pipelines.ts
 # (github.com/huggingface/huggingface.js at fe42e68017ffc76d09922ea8f9b38a6964345710, 2026-08-21;

@@ -8,13 +8,26 @@ break a poll or a report (normalize.py builds the records from them).
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import datetime, timezone
 
 # A counted total below this share of the name's size, in a packed original, is packed weights.
 PACKED_FRACTION = 0.75
 _FORMAT_COPIES = {"gguf", "mlx"}  # libraries and tags of re-formatted copies
 _PACKED_TAGS = {"fp8", "compressed-tensors", "4-bit", "8-bit", "int4", "int8", "awq", "gptq", "bitsandbytes"}
 _PACKED_DTYPES = {"I32", "U32", "I8", "U8", "I16", "U16", "F8_E4M3", "F8_E5M2", "U4", "I4"}
+# A date-time starts with a full calendar date and a time: fromisoformat alone also takes a bare
+# date, '20260101' or '2026-W01', which a date comparison on the text would misplace.
+_DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+
+
+class RepoError(Exception):
+    """A step broke on one repo's payload in a way no rule here foresaw: names the repo, so the
+    run that records the failure can say which one (the cause is chained)."""
+
+    def __init__(self, repo_id: str, cause: Exception) -> None:
+        super().__init__(f"repo {repo_id}: {type(cause).__name__}: {cause}")
+        self.repo_id = repo_id
 
 
 def repo_id_of(model: object) -> str | None:
@@ -31,15 +44,21 @@ def tags_of(model: dict) -> list[str]:
     return [t for t in tags if isinstance(t, str)] if isinstance(tags, list) else []
 
 
-def timestamp(value: object) -> str | None:
-    """An ISO timestamp as the Hub sent it, or None: a malformed date is no date at all."""
-    if not isinstance(value, str) or not value:
+def moment_of(value: object) -> datetime | None:
+    """The UTC moment an ISO date-time names (one without an offset is UTC, as the Hub's are), or
+    None: 'not-a-date', '', a time without a date ('12:30:00') and a bare date are no date-time."""
+    if not isinstance(value, str) or not _DATE_TIME.match(value):
         return None
     try:
-        datetime.fromisoformat(value)
-    except ValueError:
+        moment = datetime.fromisoformat(value)
+        return moment.astimezone(timezone.utc) if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    except (ValueError, OverflowError):  # OverflowError: an offset that moves year 1 or 9999 out of range
         return None
-    return value
+
+
+def timestamp(value: object) -> str | None:
+    """An ISO timestamp as the Hub sent it, or None: a malformed date is no date at all."""
+    return value if moment_of(value) is not None else None
 
 
 def format_copy(library: str | None, tags: set[str], counted_source: str) -> bool:

@@ -4,8 +4,10 @@ Each org is its own unit: an org whose listing fails, or that lists nothing, is 
 failed for this poll with its reason (`poll_orgs`), and the other orgs are stored. A failed org's
 repos keep their last state and none of them is marked removed. The poll's status is "ok" (every
 org stored), "partial" (some stored, some failed: the poll still counts as one that stored data)
-or "failed" (none stored: one poll row and its org rows, nothing else). `rebuild` (rebuild.py)
-replays the raw archive through the same derive step.
+or "failed" (none stored: one poll row and its org rows, nothing else). An error no rule
+foresaw, once the listings are in, is a "failed" poll too: its transaction rolls back, the poll
+row names the error (and the repo it broke on, when one did), and the error is raised.
+`rebuild` (rebuild.py) replays the raw archive through the same derive step.
 """
 
 from __future__ import annotations
@@ -13,19 +15,23 @@ from __future__ import annotations
 import json
 import os
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from huggingface_hub.utils import HFValidationError, validate_repo_id
 from sqlite_utils import Database
 
 from ..config.settings import Config
 from ..hub.client import HubClient, PageCallback, PollError
+from ..normalize.payload import RepoError, repo_id_of
 from ..normalize.records import RepoRecord, normalize_repos
 from ..store import database as store
 
 Clock = Callable[[], datetime]
+_PACKAGE = Path(__file__).resolve().parents[1]  # src/lineupwatch: where a raised-at line is shown from
 
 
 @dataclass
@@ -59,7 +65,8 @@ def watched_orgs(config: Config) -> list[str]:
 
 def run_poll(config: Config, db: Database, *, endpoint: str, now: Clock,
              on_page: PageCallback | None = None) -> PollResult:
-    """Poll the Hub and store the snapshot; raises PollError after recording the failure."""
+    """Poll the Hub and store the snapshot; raises after recording the failure (PollError: the Hub
+    failed every org; anything else: the listings could not be stored)."""
     started = _iso(now())
     client = HubClient(endpoint, token=os.environ.get(config.hub.token_env) or None,
                        timeout_s=config.hub.request_timeout_s, max_retries=config.hub.max_retries,
@@ -79,22 +86,68 @@ def run_poll(config: Config, db: Database, *, endpoint: str, now: Clock,
             store.save_poll_orgs(db, poll_id, outcomes)
         raise PollFailed(endpoint, failed, failures)
     complete = [org for org in orgs if org in listings]
-    records = normalize_repos([m for org in complete for m in listings[org]], config)
-    children, warnings = _fetch_children(client, db, records, config, now())
-    with db.atomic():
-        poll_id = store.insert_poll(db, {
-            **poll_row, "finished_at": _iso(now()), "status": "partial" if failed else "ok",
-            "repo_count": len(records), "listing_requests": client.listing_requests,
-            "info_requests": client.info_requests, "error": "; ".join(failures) or None,
-            "warnings": json.dumps(warnings) if warnings else None,
-        })
-        for org in complete:
-            store.archive_listing(db, poll_id, org, listings[org], pages[org])
-        store.save_poll_orgs(db, poll_id, outcomes)
-        store.archive_children(db, poll_id, children, started)
-        store.save_poll_records(db, poll_id, started, records, children, complete)
+    try:
+        records = _normalize([m for org in complete for m in listings[org]], config)
+        children, warnings = _fetch_children(client, db, records, config, now())
+        with db.atomic():
+            poll_id = store.insert_poll(db, {
+                **poll_row, "finished_at": _iso(now()), "status": "partial" if failed else "ok",
+                "repo_count": len(records), "listing_requests": client.listing_requests,
+                "info_requests": client.info_requests, "error": "; ".join(failures) or None,
+                "warnings": json.dumps(warnings) if warnings else None,
+            })
+            for org in complete:
+                store.archive_listing(db, poll_id, org, listings[org], pages[org])
+            store.save_poll_orgs(db, poll_id, outcomes)
+            store.archive_children(db, poll_id, children, started)
+            store.save_poll_records(db, poll_id, started, records, children, complete)
+    except Exception as err:  # the broken transaction rolled back; no org is to blame, so no org row says so
+        reason = f"listed, not stored: {describe(err)}"
+        store.record_failed_poll(db, {**poll_row, "finished_at": _iso(now()), "error": reason,
+                                      "listing_requests": client.listing_requests, "info_requests": client.info_requests})
+        raise
     events = dict(db.execute("SELECT kind, COUNT(*) FROM events WHERE poll_id = ? GROUP BY kind", [poll_id]).fetchall())
     return PollResult(poll_id, len(records), client.listing_requests, client.info_requests, events, warnings, failures)
+
+
+def _normalize(models: list[dict], config: Config) -> list[RepoRecord]:
+    """The listed repos' records. When normalizing breaks, each repo is tried alone to find the
+    one it breaks on, so the failed poll names it; the error is raised either way."""
+    try:
+        return normalize_repos(models, config)
+    except Exception as err:
+        culprit = next((m for m in models if not _normalizes(m, config)), None)
+        if culprit is None:
+            raise
+        raise RepoError(repo_id_of(culprit) or repr(culprit)[:96], err) from err
+
+
+def _normalizes(model: dict, config: Config) -> bool:
+    try:
+        normalize_repos([model], config)
+    except Exception:
+        return False
+    return True
+
+
+def describe(err: Exception) -> str:
+    """An error no rule foresaw, in one line: a RepoError as it words itself (the repo, then the
+    cause), anything else with its type; with the line of lineupwatch that raised it (what a bug
+    report needs)."""
+    if isinstance(err, RepoError) and err.__cause__ is not None:
+        return " ".join(f"{err}{_raised_at(err.__cause__)}".split())
+    return " ".join(f"{type(err).__name__}: {err}{_raised_at(err)}".split())
+
+
+def _raised_at(err: BaseException) -> str:
+    """' (at report/render.py:42)': the innermost frame in lineupwatch, else the innermost one."""
+    frames = traceback.extract_tb(err.__traceback__)
+    if not frames:
+        return ""
+    ours = [f for f in frames if _PACKAGE in Path(f.filename).parents]
+    frame = (ours or frames)[-1]
+    path = Path(frame.filename)
+    return f" (at {path.relative_to(_PACKAGE) if ours else path.name}:{frame.lineno})"
 
 
 def _fetch_orgs(client: HubClient, db: Database, orgs: list[str], on_page: PageCallback | None

@@ -241,6 +241,13 @@ def m070_packed_columns(db: Database) -> None:
                    [packing.pack_ints(ids), counters, poll_id, org])
 
 
+@MIGRATIONS()
+def m080_stream_skipped_repos(db: Database) -> None:
+    """Which objects a stream run skipped as unreadable (the first few, JSON), beside how many
+    (`skipped`): data health names them (issue 19)."""
+    db["stream_runs"].add_column("skipped_repos", str)
+
+
 def _json_blob(blob: bytes) -> Any:
     return json.loads(zlib.decompress(blob))
 

@@ -20,7 +20,7 @@ from sqlite_utils import Database
 
 from ..config.settings import Config
 from ..normalize.payload import repo_id_of
-from ..normalize.records import Normalizer, RepoRecord, _count
+from ..normalize.records import Normalizer, RepoRecord, as_count
 from . import database as store
 from . import raw_archive
 
@@ -68,4 +68,4 @@ def _last_counters(db: Database, docs: raw_archive.DocCache, rows: dict[str, dic
         found = {repo_id_of(model): model for org in orgs for model in listings.get(org, ())}
         for repo_id in wanted:
             model = found.get(repo_id, {})
-            rows[repo_id].update({column: _count(model.get(key)) for key, column in raw_archive.COUNTER_COLUMNS.items()})
+            rows[repo_id].update({column: as_count(model.get(key)) for key, column in raw_archive.COUNTER_COLUMNS.items()})

@@ -7,6 +7,7 @@ of the whole Hub (about a million repos) is read in about a second, not loaded r
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
@@ -16,7 +17,7 @@ from sqlite_utils import Database
 from ..store.raw_archive import counters_on
 
 _NO_RUNS = {"runs": 0, "ok": 0, "failed": 0, "last_ok": None, "last_error": None, "backfilled": False,
-            "read_later": 0, "loopback": False}
+            "read_later": 0, "loopback": False, "skipped": 0, "skipped_repos": []}
 
 
 @dataclass(frozen=True)
@@ -96,8 +97,10 @@ def _candidates(db: Database, since: date, as_of: date, small_b: float, pipeline
 
 
 def _runs(db: Database, day: str) -> dict:
-    """Stream runs up to the day, and whether the stream was read (backfilled) only later."""
-    rows = db.execute_returning_dicts("SELECT kind, status, started_at, endpoint, error FROM stream_runs ORDER BY id")
+    """Stream runs up to the day, and whether the stream was read (backfilled) only later; what the
+    last good run up to the day could not read (a count, and the first few named "<id>: <why>")."""
+    rows = db.execute_returning_dicts("SELECT kind, status, started_at, endpoint, error, skipped, skipped_repos "
+                                      "FROM stream_runs ORDER BY id")
     known = [r for r in rows if r["started_at"][:10] <= day]
     ok = [r for r in known if r["status"] == "ok"]
     last = known[-1] if known else None
@@ -106,7 +109,9 @@ def _runs(db: Database, day: str) -> dict:
             "last_error": last["error"] if last and last["status"] != "ok" else None,
             "backfilled": any(r["kind"] == "backfill" for r in rows),
             "read_later": len(rows) - len(known),
-            "loopback": bool(rows) and all(_loopback(r["endpoint"]) for r in rows)}
+            "loopback": bool(rows) and all(_loopback(r["endpoint"]) for r in rows),
+            "skipped": (ok[-1]["skipped"] or 0) if ok else 0,
+            "skipped_repos": json.loads(ok[-1]["skipped_repos"] or "[]") if ok else []}
 
 
 def _loopback(endpoint: str | None) -> bool:

@@ -5,7 +5,8 @@ typed errors and deadline). Only small properties are expanded: `gguf` and `conf
 and a day of the Hub is 2,400 to 3,000 repos. Pages are yielded with the absolute `next` URL
 the Hub gave, so a caller can store it and resume a long walk where it stopped. When the Hub's
 RateLimit header says the window is nearly spent, the walk waits for the next window instead
-of being refused (anonymous callers get 500 requests per 5 minutes).
+of being refused (anonymous callers get 500 requests per 5 minutes). An object the stream cannot
+read (records.unreadable) is kept out of a page's items and named in its `skipped`.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from urllib.parse import urlsplit
 from huggingface_hub.utils import parse_ratelimit_headers
 
 from ..hub.client import HubClient, PollError
+from .records import skipped_name, unreadable
 
 STREAM_EXPAND = ("author", "createdAt", "tags", "pipeline_tag", "library_name", "safetensors", "downloads",
                  "downloadsAllTime")
@@ -28,8 +30,8 @@ STREAM_LABEL = "(Hub-wide stream)"  # what a PollError names instead of an org
 @dataclass(frozen=True)
 class StreamPage:
     number: int
-    items: list[dict]  # models with a string id and createdAt, in the Hub's order
-    skipped: int  # objects without them: kept out, counted
+    items: list[dict]  # readable models, in the Hub's order
+    skipped: list[str]  # "<id>: <why it cannot be read>" for each object kept out
     next_url: str | None
 
 
@@ -60,16 +62,21 @@ def stream_pages(client: HubClient, url: str, *, rate_reserve: int = 50) -> Iter
         url = next_url
 
 
-def _page_items(response: object, endpoint: str, number: int) -> tuple[list[dict], int]:
+def _page_items(response: object, endpoint: str, number: int) -> tuple[list[dict], list[str]]:
     try:
         payload = response.json()
     except (json.JSONDecodeError, UnicodeDecodeError, ValueError):
         raise PollError(STREAM_LABEL, endpoint, f"stream page {number} is not JSON (malformed response)") from None
     if not isinstance(payload, list):
         raise PollError(STREAM_LABEL, endpoint, f"stream page {number} is not a list of models")
-    items = [m for m in payload if isinstance(m, dict) and isinstance(m.get("id"), str)
-             and isinstance(m.get("createdAt"), str)]
-    return items, len(payload) - len(items)
+    items, skipped = [], []
+    for model in payload:
+        reason = unreadable(model)
+        if reason is None:
+            items.append(model)
+        else:
+            skipped.append(f"{skipped_name(model)}: {reason}")
+    return items, skipped
 
 
 def _pace(client: HubClient, response: object, reserve: int) -> None:

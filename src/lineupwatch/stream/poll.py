@@ -9,18 +9,21 @@ and the same command resumes where it stopped, without duplicates.
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 from sqlite_utils import Database
 
 from ..config.settings import Config
 from ..hub.client import HubClient, PollError
+from ..normalize.payload import RepoError
 from . import store as stream_store
 from .fetch import StreamPage, first_page_url, relative, stream_pages
+from .records import created_of
 
 Clock = Callable[[], datetime]
 PageCallback = Callable[[StreamPage, int], None]  # (page, repos stored so far)
@@ -37,6 +40,7 @@ class StreamResult:
     oldest: str | None = None
     resumed: bool = False
     warning: str | None = None
+    skipped: int = 0  # objects the run could not read (named in its row's skipped_repos)
 
 
 def _client(config: Config, endpoint: str, deadline_s: float | None) -> HubClient:
@@ -51,34 +55,46 @@ def _url(config: Config, endpoint: str) -> str:
 
 
 def run_stream(config: Config, db: Database, *, endpoint: str, now: Clock) -> StreamResult:
-    """One stream poll; raises PollError after recording the failed run."""
+    """One stream poll; whatever stops it (PollError, or an error no one foresaw) is recorded as a
+    failed run, with nothing else stored, and raised."""
     started = now()
     run_id = stream_store.start_run(db, {"kind": "poll", "started_at": _iso(started), "endpoint": endpoint})
-    newest_before = stream_store.prior_newest(db, run_id)
     client = _client(config, endpoint, config.hub.poll_deadline_s)
-    rescan = timedelta(days=config.hub.stream_rescan_days)
-    cutoff = None if newest_before is None else _shift(newest_before, -rescan)
-    pages: list[list[dict]] = []
-    newest, warning, skipped = None, None, 0
     try:
-        for page in stream_pages(client, _url(config, endpoint), rate_reserve=config.hub.stream_rate_reserve):
-            if newest is None and page.items:
-                newest = page.items[0]["createdAt"]
-                cutoff = cutoff or _shift(newest, -rescan)  # a first poll reads one re-scan window
-            kept = [m for m in page.items if m["createdAt"][:19] >= cutoff[:19]] if cutoff else page.items
-            pages.append(kept)
-            skipped += page.skipped
-            if len(kept) < len(page.items) or not page.items:
-                break
-            if len(pages) >= config.hub.stream_max_pages:
-                warning = (f"stream poll stopped after {len(pages)} pages (hub.stream_max_pages) before reaching "
-                           f"{cutoff}: run `lineupwatch backfill-stream --since {cutoff[:10]}` to fill the gap")
-                break
-    except PollError as err:
+        return _read_and_store(config, db, client, endpoint, run_id, started, now)
+    except Exception as err:
         with db.atomic():
-            stream_store.update_run(db, run_id, {"status": "failed", "finished_at": _iso(now()), "error": str(err),
+            stream_store.update_run(db, run_id, {"status": "failed", "finished_at": _iso(now()), "error": _reason(err),
                                                  "requests": client.listing_requests})
         raise
+
+
+def _read_and_store(config: Config, db: Database, client: HubClient, endpoint: str, run_id: int,
+                    started: datetime, now: Clock) -> StreamResult:
+    """Read back past the cutoff, then store every page in one transaction. The newest `createdAt`
+    and the cutoff come only from parsed dates, and never from one after the poll (a day of clock
+    skew allowed): one odd repo must not move the window to where no repo will ever be."""
+    newest_before = stream_store.prior_newest(db, run_id)
+    rescan = timedelta(days=config.hub.stream_rescan_days)
+    cutoff = None if newest_before is None else _shift(newest_before, -rescan)
+    latest = _shift(_z(started), timedelta(days=1))
+    pages: list[list[dict]] = []
+    newest, warning, skipped = None, None, []
+    for page in stream_pages(client, _url(config, endpoint), rate_reserve=config.hub.stream_rate_reserve):
+        created = [created_of(m) for m in page.items]
+        plausible = [day for day in created if day <= latest]
+        if newest is None and plausible:
+            newest = max(plausible)
+            cutoff = cutoff or _shift(newest, -rescan)  # a first poll reads one re-scan window
+        kept = [m for m, day in zip(page.items, created, strict=True) if day >= cutoff] if cutoff else page.items
+        pages.append(kept)
+        skipped += page.skipped
+        if len(kept) < len(page.items) or not (page.items or page.skipped):
+            break
+        if len(pages) >= config.hub.stream_max_pages:
+            warning = (f"stream poll stopped after {len(pages)} pages (hub.stream_max_pages) before reaching "
+                       f"{cutoff}: run `lineupwatch backfill-stream --since {cutoff[:10]}` to fill the gap")
+            break
     new = updated = 0
     with db.atomic():
         for number, models in enumerate(pages, 1):
@@ -88,26 +104,16 @@ def run_stream(config: Config, db: Database, *, endpoint: str, now: Clock) -> St
         stream_store.update_run(db, run_id, {
             "status": "ok", "finished_at": _iso(now()), "cutoff": cutoff, "newest_created": newest or newest_before,
             "pages": len(pages), "repos": repos, "new": new, "updated": updated, "requests": client.listing_requests,
-            "skipped": skipped, "error": warning})
-    return StreamResult(run_id, len(pages), repos, new, updated, client.listing_requests, cutoff, warning=warning)
-
-
-def poll_stream(config: Config, db: Database, endpoint: str, now: Clock) -> tuple[StreamResult | None, str | None]:
-    """The stream step of a poll job, isolated: its failure is returned (and recorded), never raised,
-    so the org polls and the stream cannot block each other. Off when hub.stream is false."""
-    if not config.hub.stream:
-        return None, None
-    try:
-        return run_stream(config, db, endpoint=endpoint, now=now), None
-    except PollError as err:
-        return None, str(err)
+            "error": warning, "skipped": len(skipped), "skipped_repos": stream_store.named_skips(skipped)})
+    return StreamResult(run_id, len(pages), repos, new, updated, client.listing_requests, cutoff, warning=warning,
+                        skipped=len(skipped))
 
 
 def run_backfill(config: Config, db: Database, *, endpoint: str, since: date, now: Clock,
                  on_page: PageCallback | None = None) -> StreamResult:
     """Page back through the stream to `since`, storing each page with the cursor after it.
-    An interrupted backfill (PollError, Ctrl-C) is marked so and re-raises; the next call with the
-    same `since` resumes from its cursor."""
+    An interrupted backfill (PollError, Ctrl-C, any error) is marked so and re-raises; the next
+    call with the same `since` resumes from its cursor."""
     resume = stream_store.resumable_backfill(db, since.isoformat())
     if resume:
         run_id, url, done = resume["id"], endpoint + resume["cursor"], resume
@@ -116,38 +122,59 @@ def run_backfill(config: Config, db: Database, *, endpoint: str, since: date, no
     else:
         run_id = stream_store.start_run(db, {"kind": "backfill", "started_at": _iso(now()), "endpoint": endpoint,
                                              "since": since.isoformat(), "cursor": None})
-        url, done = _url(config, endpoint), {"pages": 0, "repos": 0, "new": 0, "updated": 0, "requests": 0}
+        url, done = _url(config, endpoint), {}
     client = _client(config, endpoint, None)
-    totals = {key: done[key] or 0 for key in ("pages", "repos", "new", "updated", "requests")}
+    totals = {key: done.get(key) or 0 for key in ("pages", "repos", "new", "updated", "requests", "skipped")}
+    named = json.loads(done.get("skipped_repos") or "[]")
     oldest = None
     try:
         for page in stream_pages(client, url, rate_reserve=config.hub.stream_rate_reserve):
-            kept = [m for m in page.items if m["createdAt"][:10] >= since.isoformat()]
+            kept = [m for m in page.items if created_of(m)[:10] >= since.isoformat()]
             finished = len(kept) < len(page.items) or not page.next_url
+            named += page.skipped
             with db.atomic():
                 n, u = stream_store.save_page(db, run_id, totals["pages"] + 1, kept, _iso(now())[:10], None)
                 totals.update(pages=totals["pages"] + 1, repos=totals["repos"] + len(kept), new=totals["new"] + n,
-                              updated=totals["updated"] + u, requests=totals["requests"] + 1)
-                stream_store.update_run(db, run_id, {**totals, "cursor": None if finished else relative(page.next_url)})
-            oldest = kept[-1]["createdAt"] if kept else oldest
+                              updated=totals["updated"] + u, requests=totals["requests"] + 1,
+                              skipped=totals["skipped"] + len(page.skipped))
+                stream_store.update_run(db, run_id, {**totals, "skipped_repos": stream_store.named_skips(named),
+                                                     "cursor": None if finished else relative(page.next_url)})
+            oldest = created_of(kept[-1]) if kept else oldest
             if on_page:
                 on_page(page, totals["repos"])
             if finished:
                 break
-    except (PollError, KeyboardInterrupt) as err:
-        reason = str(err) if isinstance(err, PollError) else "interrupted (Ctrl-C)"
+    except (Exception, KeyboardInterrupt) as err:
         with db.atomic():
-            stream_store.update_run(db, run_id, {"status": "interrupted", "finished_at": _iso(now()), "error": reason})
+            stream_store.update_run(db, run_id, {"status": "interrupted", "finished_at": _iso(now()),
+                                                 "error": _reason(err)})
         raise
     with db.atomic():
         stream_store.update_run(db, run_id, {"status": "ok", "finished_at": _iso(now()), "cursor": None})
     return StreamResult(run_id, totals["pages"], totals["repos"], totals["new"], totals["updated"],
-                        totals["requests"], oldest, resumed=resume is not None)
+                        totals["requests"], oldest, resumed=resume is not None, skipped=totals["skipped"])
+
+
+def _reason(err: BaseException) -> str:
+    """A stopped run's error column: a PollError or RepoError as it words itself (the Hub's failure,
+    the repo a step broke on), else the error's type and text."""
+    if isinstance(err, (PollError, RepoError)):
+        return " ".join(str(err).split())
+    if isinstance(err, KeyboardInterrupt):
+        return "interrupted (Ctrl-C)"
+    return " ".join(f"{type(err).__name__}: {err}".split())
+
+
+def _z(moment: datetime) -> str:
+    """A clock reading in the stream's form (a naive one is UTC, as the job's clocks are)."""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return aware.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _shift(created: str, delta: timedelta) -> str:
+    """A 'YYYY-MM-DDTHH:MM:SSZ' moment moved by `delta`, in the same form."""
     moment = datetime.fromisoformat(created[:19]) + delta
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _iso(moment: datetime) -> str:

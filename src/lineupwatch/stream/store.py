@@ -11,6 +11,9 @@ Tables (migration m030_stream in store.py):
 earlier poll had already read past its `createdAt` (it was made public late). Counters
 (`downloads`, `downloads_all_time`) are updated in place and not archived, so `rebuild_stream`
 re-derives every other column from the archive and leaves the counters as they are.
+
+An object the stream cannot read never reaches these tables: a run counts it in `skipped` and
+names the first few in `skipped_repos` (JSON), for data health.
 """
 
 from __future__ import annotations
@@ -21,7 +24,10 @@ from collections.abc import Iterable
 
 from sqlite_utils import Database
 
-from .records import COUNTERS, DERIVED, StreamRecord, stream_record
+from ..normalize.payload import RepoError
+from .records import COUNTERS, DERIVED, StreamRecord, as_utc, skipped_name, stream_record, unreadable
+
+SKIPPED_NAMED = 20  # the skipped objects a run names; data health shows a few, with the count
 
 
 def start_run(db: Database, run: dict) -> int:
@@ -34,12 +40,18 @@ def update_run(db: Database, run_id: int, values: dict) -> None:
     db["stream_runs"].update(run_id, values)
 
 
+def named_skips(skipped: list[str]) -> str | None:
+    """The `skipped_repos` column: the first skipped objects, each "<id>: <why>"."""
+    return json.dumps(skipped[:SKIPPED_NAMED], ensure_ascii=False) if skipped else None
+
+
 def prior_newest(db: Database, run_id: int) -> str | None:
-    """How far back-to-front earlier successful stream polls have read: a repo first seen later
-    but created before this was not public then."""
-    row = db.execute("SELECT MAX(newest_created) FROM stream_runs WHERE kind = 'poll' AND status = 'ok' AND id < ?",
-                     [run_id]).fetchone()
-    return row[0]
+    """How far back-to-front earlier successful stream polls have read ('YYYY-MM-DDTHH:MM:SSZ'): a
+    repo first seen later but created before this was not public then. A stored value that is no
+    date-time (an older release stored one) is passed over, never compared."""
+    rows = db.execute("SELECT DISTINCT newest_created FROM stream_runs WHERE kind = 'poll' AND status = 'ok' "
+                      "AND id < ? AND newest_created IS NOT NULL", [run_id])
+    return max(filter(None, (as_utc(value) for (value,) in rows)), default=None)
 
 
 def resumable_backfill(db: Database, since: str) -> dict | None:
@@ -55,7 +67,10 @@ def save_page(db: Database, run_id: int, page: int, models: Iterable[dict], day:
     records = {}
     raw = {}
     for model in models:
-        record = stream_record(model)
+        try:
+            record = stream_record(model)
+        except Exception as err:  # a payload no rule foresaw: the failed run names the repo
+            raise RepoError(skipped_name(model), err) from err
         records[record.repo_id] = record
         raw[record.repo_id] = model
     known = _existing(db, list(records))
@@ -116,7 +131,8 @@ def rebuild_stream(db: Database) -> int:
 
 
 def _replay(db: Database, run_id: int, models: list[dict], day: str, newest: str | None) -> None:
-    records = [stream_record(m) for m in models]
+    """One archived page; an object an older release archived but cannot be read is left out."""
+    records = [stream_record(m) for m in models if unreadable(m) is None]
     known = _existing(db, [r.repo_id for r in records])
     rows = []
     for record in records:
