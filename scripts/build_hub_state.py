@@ -48,6 +48,10 @@ NAMED_PARENTS = {
     "Qwen/Qwen-Drive-1.0-4B": "Qwen/Qwen3.5-4B",
     "Qwen/Qwen-Image-2.1-PE-I2I": "Qwen/Qwen3.5-9B",
     "Qwen/Qwen-Image-2.1-PE-T2I": "Qwen/Qwen3.5-9B",
+    # Official models of one family built on another family's base, as their notes say
+    # ("distill into Qwen3-8B", "coding model on Qwen2.5-72B"): the report shows them "on Qwen3-8B".
+    "deepseek-ai/DeepSeek-R1-0528-Qwen3-8B": "Qwen/Qwen3-8B",
+    "moonshotai/Kimi-Dev-72B": "Qwen/Qwen2.5-72B",
 }
 _QUANT_SUFFIX = re.compile(r"-(GPTQ-Int[48]|AWQ|FP8|GGUF|MLX(?:-\w+)?|Int[48]|hf)$", re.IGNORECASE)
 _HUB_FIGURE = re.compile(r"HF (?:shows|displays|counts|card|widget shows|safetensors total)?\s*~?(\d+(?:\.\d+)?)([BM])\b")

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from conftest import bundled_models, run_cli, write_config
+from lineupwatch.analysis.wording import pace_words
 from lineupwatch.store import database as store
 from lineupwatch.config.settings import load_config
 from lineupwatch.ops.poll import run_poll
@@ -49,7 +50,10 @@ def test_synthetic_new_generation_with_small_entries_refutes(tmp_path: Path) -> 
     result = forecast(report_for(tmp_path, models, "2026-06-01"), "small-models")
     assert result["verdict"] == "refuted"
     assert result["summary"] == "Qwen released a new small model after the baseline: Qwen3.7 · LM · 4B on 2026-05-12."
-    assert result["last_small_entry"] == {"entry": "Qwen3.7 · LM · 4B", "date": "2026-05-12"}
+    assert {k: result["last_small_entry"][k] for k in ("entry", "date")} == {"entry": "Qwen3.7 · LM · 4B", "date": "2026-05-12"}
+    assert result["cause"] == {"kind": "event", "date": "2026-05-12", "entry": "Qwen3.7 · LM · 4B", "repo": "Qwen/Qwen3.7-4B",
+                               "text": "Qwen3.7 · LM · 4B released on 2026-05-12, a small model after the baseline",
+                               "held_days": None}
 
 
 def test_synthetic_70b_and_27b_only_is_open_inside_the_window_then_supported(tmp_path: Path) -> None:
@@ -65,8 +69,15 @@ def test_synthetic_70b_and_27b_only_is_open_inside_the_window_then_supported(tmp
     assert after["days_since_last_small"] == 265
     assert after["historical_gap_p90_days"] < 265
     assert after["verdict"] == "supported"
-    assert after["summary"].startswith("Qwen has released no new small model since 2026-03-02 (265 days, above its p90 gap of")
+    values = after["values"]
+    longest, p90 = values["historical_gap_longest_days"], values["historical_gap_p90_days"]
+    assert after["summary"].startswith(
+        f"Qwen has released no new small model since 2026-03-02: 265 days, {265 / longest:.1f}x Qwen's longest gap "
+        f"between small-model waves before the baseline ({longest} days), above the p90 of those gaps ({p90:g} days)")
     assert "Qwen3.7 came without one." in after["summary"]
+    # Supported from the day both conditions held: Qwen3.7 (June 1) past its 42-day window, the gap past the p90.
+    over_p90 = (datetime(2026, 3, 2) + timedelta(days=int(p90) + 1)).date().isoformat()
+    assert after["cause"]["kind"] == "threshold" and after["cause"]["date"] == max("2026-07-14", over_p90)
 
 
 @pytest.mark.parametrize("late_repos", [
@@ -131,6 +142,9 @@ def test_bundled_real_data_answers_the_question(tmp_path: Path) -> None:
     small = forecast(report, "small-models")
     assert small["last_small_entry"]["date"] == "2026-03-02"
     assert small["verdict"] == "supported", small
+    # Gaps between small-model waves, not between release days: the median is weeks, not Qwen3.5's days.
+    assert small["values"]["historical_gap_median_days"] > 30 and 90 < small["historical_gap_p90_days"] < 265
+    assert small["cause"]["kind"] == "threshold" and "2026-07-01" < small["cause"]["date"] < "2026-08-01"
     derivative_repos = {d["repo"] for d in small["small_derivatives"]}
     assert "Qwen/Qwen-Drive-1.0-4B" in derivative_repos
     assert "Qwen-Drive-1.0-4B" in small["summary"]
@@ -142,17 +156,27 @@ def test_bundled_real_data_answers_the_question(tmp_path: Path) -> None:
         ["0.8B", "2B", "4B", "9B", "27B", "35B-A3B", "122B-A10B", "397B-A17B"])  # the March 2026 lineup
     assert [g["generation"] for g in lineup["since"]][:2] == ["Qwen3.6", "Qwen3.8"]
     assert report["coverage"]["families"]["Qwen"].get("small") is None
-    # Releases, not size points: Qwen3.6 (April) and Qwen3.8 (August) are two waves; Qwen3.8's 2.4T
-    # is the biggest model Qwen ever opened, evidence against "closing"; no licence change on record.
-    cadence = forecast(report, "open-weights")
-    assert cadence["values"]["post_baseline_waves"] == 2
-    assert cadence["values"]["tightening_events"] == 0
-    # Polled weekly, Qwen's six waves in the year before the baseline against two since is a slowdown
-    # below 0.5x: mixed evidence, so the verdict stays open and says both sides.
-    assert cadence["verdict"] == "open", cadence
-    assert cadence["summary"].startswith("Qwen: mixed evidence, open. For slowing or closing: releases slowed: 2 release waves")
-    assert "Against: Qwen3.8 · LM · 2.4T-A95B (2026-08-16) is bigger than any model it had opened before" in cadence["summary"]
-    assert all(item.split(":")[0] in ("for", "against", "neutral") for item in cadence["evidence"])
+    # Judged by events: Qwen3.6 (April) is an open release of a new generation, so "closing" is refuted the
+    # week it shipped, and it stays refuted; Qwen-AgentWorld (a world model, a line not counted) and
+    # Qwen3.8 are open releases too, and Qwen3.8's 2.4T is 5.0x the largest model Qwen had opened.
+    weights = forecast(report, "open-weights")
+    assert weights["verdict"] == "refuted", weights
+    cause = weights["cause"]
+    assert cause["kind"] == "event" and cause["entry"].startswith("Qwen3.6 · LM · ") and cause["date"] >= "2026-04-16"
+    assert weights["summary"].startswith("Qwen keeps releasing open weights: Qwen3.6 released open (2026-04-")
+    assert "Qwen-AgentWorld released open (" in weights["summary"] and "World model line" in weights["summary"]
+    assert "Qwen3.8 · LM · 2.4T-A95B is 5.0x the largest model it had opened before" in weights["summary"]
+    assert weights["summary"].endswith("; no licence tightened, gating added or repo removed on record.")
+    # Releases, not size points: two waves since the baseline, too few for the cadence (4 in each window):
+    # it is shown, in words from its ratio, and not used.
+    values = weights["values"]
+    assert values["post_baseline_waves"] == 2 and values["closing_events"] == 0 and values["cadence_used"] is False
+    assert values["pace_words"] == pace_words(values["pace_ratio"]) == "about half its old pace"
+    assert weights["evidence"][0].startswith("neutral: cadence not used (fewer than 4 release waves since the baseline): "
+                                             "2 release waves in the 263 days since the baseline")
+    assert weights["evidence"][0].endswith(f": about half its old pace ({values['pace_ratio']:.2f}x)")
+    assert "keeps releasing open weights at its old pace" not in weights["summary"]
+    assert all(item.split(":")[0] in ("for", "against", "neutral") for item in weights["evidence"])
     gemma = forecast(report, "open-weights", "Gemma")
     assert gemma["verdict"] != "supported"
     assert any("under apache-2.0, where most of its releases" in item for item in gemma["evidence"])

@@ -79,7 +79,8 @@ def test_split_releases_change_the_report(polled: tuple[Path, dict]) -> None:
     quarterly = report["quarterly"]
     assert quarterly["counts"]["small"][quarterly["quarters"].index("2025Q3")] >= 1
     deepseek = next(f for f in report["forecasts"] if f["family"] == "DeepSeek" and f["id"] == "small-models")
-    assert deepseek["last_small_entry"] == {"entry": "DeepSeek-R1 · LM · 8B · 0528", "date": "2025-05-29"}
+    assert deepseek["last_small_entry"] == {"entry": "DeepSeek-R1 · LM · 8B · 0528", "date": "2025-05-29",
+                                            "built_on": "Qwen/Qwen3-8B"}  # a distill into Qwen3-8B (issue 20)
 
 
 def test_labels_always_carry_the_size(entries: dict) -> None:
@@ -98,10 +99,12 @@ def test_uncertain_facts_stay_uncertain(polled: tuple[Path, dict], entries: dict
     cell = report["coverage"]["cells"]["Mistral"]["frontier"]
     assert cell["uncertain"] and "weight release not confirmed" in cell["uncertain"]
     assert report["coverage"]["families"]["Mistral"]["frontier"].endswith("(uncertain)")
-    # Mistral's open-weights evidence cites the unconfirmed release as uncertain, and says the verdict rests on it.
+    # Mistral's open-weights evidence cites the unconfirmed release as uncertain and its summary marks it;
+    # the verdict does not rest only on it (Mistral-Small-4 and Mistral-Medium-3.5 are open releases on record).
     mistral = next(f for f in report["forecasts"] if f["family"] == "Mistral" and f["id"] == "open-weights")
     assert any("[uncertain: weight release not confirmed" in item for item in mistral["evidence"])
-    assert "rests only on uncertain facts" in mistral["summary"]
+    assert "Mistral-Large-4.0 released open (~2026-" in mistral["summary"]
+    assert "rests only on uncertain facts" not in mistral["summary"]
     granite = entries["granite-4.0 · VL · 3B"]
     assert granite.shaky and any("may predate 2026-03-04" in d for d in granite.doubts)
     # An approximate day is marked in labels but does not make a verdict uncertain.

@@ -7,6 +7,8 @@ import copy
 import json
 from pathlib import Path
 
+import pytest
+
 from conftest import bundled_models, run_cli, write_config
 from lineupwatch.replay.server import ReplayHub
 
@@ -80,6 +82,78 @@ def test_licence_changes_and_releases_without_a_licence_are_listed_with_dates(tm
     assert drift["changes"][0]["at"] == report["as_of"]
     unstated = {u["repo"]: u["released"] for u in drift["unstated"]}
     assert "Qwen/Qwen3.6-27B" in unstated and unstated["Qwen/Qwen3.6-27B"] >= report["baseline_date"]
+    assert {u["status"] for u in drift["unstated"]} == {"not stated"}
     markdown = next((tmp_path / "reports").glob("*.md")).read_text(encoding="utf-8")
     assert "Qwen3-8B) changed its licence from **apache-2.0** to **closed-2**" in markdown
-    assert "was released with no stated licence" in markdown
+    line = next(line for line in markdown.splitlines() if line.startswith("- [Qwen/Qwen3.6-27B]"))
+    assert line.endswith("no licence stated on the Hub")
+
+
+@pytest.fixture(scope="module")
+def licences(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    """W47 with three kinds of licence among Qwen's releases since the baseline: Qwen3.6-27B
+    listed without one (the facts know it: not stated), Qwen3.8-2.4T-A95B without one and the
+    facts say "license not verified" (unknown), Qwen3.8-Flash-Next listed with one although the
+    facts do not verify it (stated: the listing wins)."""
+    tmp_path = tmp_path_factory.mktemp("licences")
+    models = bundled_models()
+    unlisted = next(m for m in models if m["id"] == "Qwen/Qwen3.6-27B")
+    unlisted["cardData"] = {k: v for k, v in (unlisted.get("cardData") or {}).items() if k != "license"}
+    unlisted["tags"] = [t for t in unlisted["tags"] if not t.startswith("license:")]
+    listed = next(m for m in models if m["id"] == "Qwen/Qwen3.8-Flash-Next")
+    listed["tags"] = [*listed["tags"], "license:apache-2.0"]
+    assert not any(t.startswith("license:") for t in next(m for m in models if m["id"] == "Qwen/Qwen3.8-2.4T-A95B")["tags"])
+    with ReplayHub(models, page_size=200) as hub:
+        config_path = write_config(tmp_path, hub.url)
+        run_cli("poll", "--config", str(config_path))
+    return tmp_path, _report(tmp_path, config_path)
+
+
+def test_an_unknown_licence_is_unknown_and_a_missing_one_not_stated(licences: tuple[Path, dict]) -> None:
+    tmp_path, report = licences
+    drift = report["licence_drift"]
+    unknown = {u["repo"]: u for u in drift["unknown"]}
+    unstated = {u["repo"]: u for u in drift["unstated"]}
+    assert not unknown.keys() & unstated.keys()
+    big = unknown["Qwen/Qwen3.8-2.4T-A95B"]
+    assert (big["status"], big["why"], big["counted"]) == ("unknown", "licence not verified", True)
+    assert big["note"].endswith(": licence unknown (licence not verified)") and big["note"].startswith("Qwen3.8 · LM · 2.4T-A95B (")
+    assert unstated["Qwen/Qwen3.6-27B"]["status"] == "not stated" and unstated["Qwen/Qwen3.6-27B"]["why"] is None
+    assert "Qwen/Qwen3.8-Flash-Next" not in unknown | unstated
+    # The bundled facts' empty licence cells are unknown too (the Qwen-Scope sparse autoencoders, not counted).
+    assert any(repo.startswith("Qwen/SAE-Res-") and not row["counted"] for repo, row in unknown.items())
+    since = {e["entry"]: e for e in report["entries_since_baseline"]}
+    assert since["Qwen3.8 · LM · 2.4T-A95B"]["license_status"] == "unknown"
+    assert since["Qwen3.8 · LM · 2.4T-A95B"]["license_note"] == "licence not verified"
+    assert since["Qwen3.6 · LM · 27B"]["license_status"] == "not stated"
+    assert (since["Qwen3.8 · LM · Flash-Next · 180B-A6B"]["license"],
+            since["Qwen3.8 · LM · Flash-Next · 180B-A6B"]["license_status"]) == ("apache-2.0", "stated")
+    for group in report["what_to_run"]["classes"]:
+        for row in group["rows"]:
+            assert (row["license"] is None) == (row["license_status"] != "stated"), row
+    markdown = (tmp_path / "reports" / "2026-W47.md").read_text(encoding="utf-8")
+    html = (tmp_path / "reports" / "2026-W47.html").read_text(encoding="utf-8")
+    lines = {repo: next(line for line in markdown.splitlines() if line.startswith(f"- [{repo}]"))
+             for repo in ("Qwen/Qwen3.8-2.4T-A95B", "Qwen/Qwen3.6-27B")}
+    assert lines["Qwen/Qwen3.8-2.4T-A95B"].endswith("licence unknown (licence not verified)")
+    assert lines["Qwen/Qwen3.6-27B"].endswith("no licence stated on the Hub")
+    assert "no stated licence" not in markdown and "none stated" not in markdown
+    assert "licence unknown (licence not verified)" in html and "no stated licence" not in html
+    # The counted releases come first, under the sentence that ties them to the open-weights evidence.
+    counted = markdown.index("that the forecasts count")
+    assert counted < markdown.index("[Qwen/Qwen3.8-2.4T-A95B]", counted) < markdown.index("Other releases since the baseline")
+
+
+def test_licence_drift_and_the_open_weights_evidence_name_the_same_releases_in_the_same_words(
+        licences: tuple[Path, dict]) -> None:
+    _, report = licences
+    drift = report["licence_drift"]
+    for forecast in report["forecasts"]:
+        if forecast["id"] != "open-weights" or forecast["verdict"] == "open" and not forecast["evidence"]:
+            continue
+        rows = [u for u in drift["unknown"] + drift["unstated"] if u["family"] == forecast["family"] and u["counted"]]
+        about = [item for item in forecast["evidence"]
+                 if item.startswith("neutral: ") and ("licence unknown" in item or "no licence stated" in item)]
+        assert sorted(about) == sorted(f"neutral: {row['note']}" for row in rows), forecast["family"]
+        # No other words for a licence nobody stated.
+        assert not any("licence not on record" in item or "no stated licence" in item for item in forecast["evidence"])

@@ -200,9 +200,15 @@ def test_tasks_outside_the_lm_line_never_count_as_language_models(tmp_path: Path
              and e["released"] == today}
     assert {(e["line"], e["counted"]) for e in added.values()} == {("Video", False), ("Audio", False), ("Other", False)}
 
-    def minimax(report: dict) -> list:
-        return [(f["id"], f["verdict"], f["summary"]) for f in report["forecasts"] if f["family"] == "MiniMax"]
-    assert minimax(reports["with"]) == minimax(reports["without"])
+    def minimax(report: dict, forecast_id: str) -> dict:
+        return next(f for f in report["forecasts"] if f["family"] == "MiniMax" and f["id"] == forecast_id)
+    small = [minimax(reports[name], "small-models") for name in ("with", "without")]
+    assert small[0]["verdict"] == small[1]["verdict"] and small[0]["summary"] == small[1]["summary"]
+    # Open weights count releases of every line (issue 20): the new video model is named as an open
+    # release of a line the forecasts do not count, and the verdict stands.
+    weights = [minimax(reports[name], "open-weights") for name in ("with", "without")]
+    assert weights[0]["verdict"] == weights[1]["verdict"]
+    assert "MiniMax-H3 released open (" in weights[0]["summary"] and "Video line" in weights[0]["summary"]
 
 
 # --- normalize: packed originals and format copies (pure; synthetic payloads, made-up figures) ------------

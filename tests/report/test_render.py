@@ -200,7 +200,8 @@ def test_sections_in_order_headline_first() -> None:
         assert len(headings) == len(SECTIONS)
         assert all(section in heading for section, heading in zip(SECTIONS, headings)), headings
         headline = text[text.index(SECTIONS[0]):text.index(SECTIONS[1])]
-        assert "No: Qwen has stopped releasing small models." in headline
+        assert ("No: Qwen has released no small model in the 265 days since Qwen3.5 · LM · 9B (2026-03-02), longer "
+                "than its 90th-percentile gap between small-model waves (120 days).") in headline
         assert "265 days, above its p90 gap of 120 days" in headline
         assert "SUPPORTED" in headline.upper() and "OPEN" in headline.upper()
 

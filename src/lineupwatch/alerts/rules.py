@@ -16,16 +16,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
-from ..analysis.entries import (
-    Entry,
-    family_entries,
-    percentile,
-    sizes_text,
-    small_release_gaps,
-    waves,
-)
+from ..analysis.entries import Entry, family_entries, sizes_text, small_gaps, waves
 from ..analysis.forecasts import ForecastResult
 from ..analysis.health import stale_orgs
+from ..analysis.wording import days_words, gap_words, times
 from ..config.settings import Config
 from ..store.facts import Facts
 
@@ -65,11 +59,16 @@ Rule = Callable[[AlertContext, Config], list[Alert]]
 
 
 def verdict_changed(ctx: AlertContext, config: Config) -> list[Alert]:
-    """One condition per (family, forecast) whose state is the verdict: a change is news."""
-    return [Alert("verdict_changed", {"family": f.family, "forecast": f.id}, f.verdict.value,
-                  "warning" if f.verdict.value == "supported" else "info",
-                  f"{f.family} {f.id} forecast: {f.verdict.value}", f.summary, f.evidence)
-            for f in ctx.forecasts]
+    """One condition per (family, forecast) whose state is the verdict: a change is news, and its
+    body says why (the event that turned it, the threshold passed, or the days a change held)."""
+    alerts = []
+    for f in ctx.forecasts:
+        why = [f"why: {f.cause.text}"] if f.cause else []
+        body = f.summary + (f"\nWhy ({f.cause.day}): {f.cause.text}." if f.cause else "")
+        alerts.append(Alert("verdict_changed", {"family": f.family, "forecast": f.id}, f.verdict.value,
+                            "warning" if f.verdict.value == "supported" else "info",
+                            f"{f.family} {f.id} forecast: {f.verdict.value}", body, why + f.evidence))
+    return alerts
 
 
 def new_generation(ctx: AlertContext, config: Config) -> list[Alert]:
@@ -102,23 +101,26 @@ def wave_without_small(ctx: AlertContext, config: Config) -> list[Alert]:
 
 
 def small_gap_over_p90(ctx: AlertContext, config: Config) -> list[Alert]:
-    """The time since the family's last small entry passed its historical percentile gap."""
+    """The time since the family's last small entry passed the percentile of its gaps between
+    small-model waves before the baseline (gaps inside a wave do not count); silent below it."""
     settings = config.analysis
+    pct = settings.gap_percentile
     alerts = []
     for family in config.watch:
-        counted = family_entries(ctx.entries, family)
-        days, gaps = small_release_gaps(counted)
-        p90 = percentile(gaps, settings.gap_percentile)
-        if not days or p90 is None:
+        gaps = small_gaps(family_entries(ctx.entries, family), settings.completion_window_days,
+                          settings.baseline_date, pct, ctx.as_of)
+        if not gaps.over_p90:
             continue
-        since = (ctx.as_of - days[-1]).days
-        if since > p90:
-            last = max((e for e in counted if e.small and e.released == days[-1]), key=lambda e: e.key)
-            alerts.append(Alert("small_gap_over_p90", {"family": family, "last_small": last.key}, "firing", "warning",
-                                f"{family}: {since} days without a small model (p{settings.gap_percentile:g} gap {p90:.0f} days)",
-                                f"{family}'s last small entry is {last.label}; {since} days have passed, more than "
-                                f"the p{settings.gap_percentile:g} of its {len(gaps)} gaps between small releases ({p90:.0f} days).",
-                                [f"gaps in days: {', '.join(map(str, gaps[-10:]))}"]))
+        last, since = gaps.last, gaps.current
+        longest = gap_words(since, gaps.longest, f"{family}'s longest gap between small-model waves before the baseline")
+        alerts.append(Alert(
+            "small_gap_over_p90", {"family": family, "last_small": last.key}, "firing", "warning",
+            f"{family}: {days_words(since)} without a small model (p{pct:g} gap between small-model waves "
+            f"{gaps.p90:.0f} days; {times(since / gaps.p90)})",
+            f"{family}'s last small entry is {last.label}: {longest}. The p{pct:g} of its "
+            f"{len(gaps.before_baseline)} gaps between small-model waves before the baseline is {gaps.p90:.0f} days.",
+            [f"gaps between small-model waves before the baseline, in days: "
+             f"{', '.join(map(str, gaps.before_baseline[-10:]))}"]))
     return alerts
 
 

@@ -11,7 +11,9 @@ from .entries import Entry, family_entries
 
 def coverage_matrix(entries: list[Entry], families: list[str], as_of: date, window_days: int) -> dict:
     """For each family and size class, its newest counted entry released within the window,
-    preferring one the facts are sure of; a cell filled only by uncertain entries says so."""
+    preferring the family's own models (not built on another family's base), then one the facts
+    are sure of. A cell filled only by uncertain entries says so; one filled only by models built
+    on another family's base says so too ("on Qwen3-8B" in its text, `built_on` in its cell)."""
     since = as_of - timedelta(days=window_days)
     matrix: dict[str, dict[str, str]] = {}
     cells: dict[str, dict[str, dict]] = {}
@@ -20,14 +22,20 @@ def coverage_matrix(entries: list[Entry], families: list[str], as_of: date, wind
         for entry in family_entries(entries, family):  # oldest first: the last one kept is the newest
             if entry.released >= since and entry.size_class:
                 kept = newest.get(entry.size_class)
-                if kept is None or kept.shaky or not entry.shaky:
+                if kept is None or _rank(entry) <= _rank(kept):
                     newest[entry.size_class] = entry
         matrix[family] = {c: newest[c].label + (" (uncertain)" if newest[c].shaky else "")
                           for c in SIZE_CLASS_NAMES if c in newest}
         cells[family] = {c: {"entry": newest[c].key, "released": newest[c].released.isoformat(),
-                             "uncertain": list(newest[c].doubts) if newest[c].shaky else []}
+                             "uncertain": list(newest[c].doubts) if newest[c].shaky else [],
+                             "built_on": newest[c].built_on}
                          for c in SIZE_CLASS_NAMES if c in newest}
     return {"window_days": window_days, "size_classes": list(SIZE_CLASS_NAMES), "families": matrix, "cells": cells}
+
+
+def _rank(entry: Entry) -> tuple[bool, bool]:
+    """Lower is preferred: the family's own model first, then one the facts are sure of."""
+    return entry.built_on is not None, entry.shaky
 
 
 def quarter_of(day: date) -> str:
@@ -69,4 +77,5 @@ def lineup(entries: list[Entry], family: str, baseline: date) -> dict:
 def _size_point(entry: Entry) -> dict:
     return {"entry": entry.key, "size_label": entry.size_label, "params_total_b": entry.params_total_b,
             "params_active_b": entry.params_active_b, "size_class": entry.size_class,
-            "released": entry.released.isoformat(), "line": LINE_LABELS.get(entry.line, entry.line)}
+            "released": entry.released.isoformat(), "line": LINE_LABELS.get(entry.line, entry.line),
+            "built_on": entry.built_on}

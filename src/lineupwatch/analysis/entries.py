@@ -53,6 +53,7 @@ class Entry:
     released_from: str = "created"  # where the release date came from: "seen" (a poll) or "created"
     doubts: tuple[str, ...] = ()  # why the bundled facts call its date or existence uncertain
     shaky: bool = False  # a doubt that can change a verdict (not just an approximate day)
+    built_on: str | None = None  # repo id of another family's base it was tuned from (Qwen/Qwen3-8B)
 
     @property
     def uncertain(self) -> bool:
@@ -63,9 +64,15 @@ class Entry:
         return self.size_class in SMALL_CLASSES
 
     @property
+    def name(self) -> str:
+        """The entry as a reader must see it: its key, and "on Qwen3-8B" when it is built on another
+        family's base (DeepSeek-R1 · LM · 8B · 0528 on Qwen3-8B)."""
+        return self.key + (f" on {built_on_name(self.built_on)}" if self.built_on else "")
+
+    @property
     def label(self) -> str:
         mark = "~" if self.uncertain else ""
-        return f"{self.key} ({mark}{self.released.isoformat()})"
+        return f"{self.name} ({mark}{self.released.isoformat()})"
 
 
 @dataclass(frozen=True)
@@ -103,16 +110,46 @@ def build_entries(repos: Iterable[Repo], settings: AnalysisSettings) -> list[Ent
     entry_of_repo = {repo_id: e for e in entries for repo_id in e.repos}
     counted_lines = set(settings.counted_lines)
     result = []
+    family_of_repo = {repo_id: e.family for e in entries for repo_id in e.repos}
+    parents: dict[int, Entry] = {}
     for entry, (_, members, _) in zip(entries, groups):
         parent = _parent_entry(entry, members, entry_of_repo)
         derivative_of = parent.key if parent else None
         counted = entry.line in counted_lines and (derivative_of is None or settings.count_derivatives)
-        # The entries are still being built (nothing outside holds them): set the two fields in place,
+        # The entries are still being built (nothing outside holds them): set the fields in place,
         # where dataclasses.replace took a third of build_entries on a Hub of 10,000 repos.
         object.__setattr__(entry, "derivative_of", derivative_of)
         object.__setattr__(entry, "counted", counted)
+        object.__setattr__(entry, "built_on", _built_on(entry, members, family_of_repo))
+        if parent is not None:
+            parents[id(entry)] = parent
         result.append(entry)
-    return sorted(result, key=lambda e: (e.released, e.family, e.key))
+    result.sort(key=lambda e: (e.released, e.family, e.key))
+    for entry in result:  # oldest first: a derivative of an entry built on another family's base is too
+        parent = parents.get(id(entry))
+        if entry.built_on is None and parent is not None and parent.built_on:
+            object.__setattr__(entry, "built_on", parent.built_on)
+    return result
+
+
+def built_on_name(repo_id: str) -> str:
+    """A base as readers name it: `Qwen/Qwen3-8B` -> `Qwen3-8B`."""
+    return repo_id.rpartition("/")[2]
+
+
+def _built_on(entry: Entry, members: list[Repo], family_of_repo: dict[str, str]) -> str | None:
+    """The base of another family one of the entry's originals was tuned from (its base_model
+    lineage: DeepSeek-R1-0528-Qwen3-8B on Qwen/Qwen3-8B): a polled repo of another family, or a
+    repo outside the orgs the entry's own repos come from."""
+    own_orgs = {repo_id.partition("/")[0].casefold() for repo_id in entry.repos}
+    for repo in members:
+        for relation, parent_id in repo.base_models:
+            if relation not in DERIVING_RELATIONS:
+                continue
+            family = family_of_repo.get(parent_id)
+            if family != entry.family and (family is not None or parent_id.partition("/")[0].casefold() not in own_orgs):
+                return parent_id
+    return None
 
 
 def is_date_tag(tag: str | None) -> bool:
@@ -186,10 +223,75 @@ def waves(entries: list[Entry], gap_days: int) -> list[Wave]:
     return result
 
 
-def small_release_gaps(entries: list[Entry]) -> tuple[list[date], list[int]]:
-    """Distinct release days of small entries and the gaps in days between them."""
-    days = sorted({e.released for e in entries if e.small})
-    return days, [(b - a).days for a, b in zip(days, days[1:])]
+def days_since(day: date, as_of: date) -> int:
+    """Whole days from `day` to `as_of`, 0 on the day itself: the one definition of "days since"
+    (the baseline, the last small entry, a wave) that every forecast, alert and gap uses."""
+    return (as_of - day).days
+
+
+def release_waves(entries: Iterable[Entry], window_days: int) -> list[Wave]:
+    """Release waves for gap statistics: a generation's new size points in one line, within the
+    completion window of the first.
+
+    - Only a size point's first release counts: a re-release of a size the line already had
+      (Qwen3-4B-2507, Qwen3-4B-SafeRL) launches nothing and joins no wave.
+    - Per generation and line (Qwen3's VL models came five months after its LMs: a launch of their
+      own), a wave starts at the first new size point no earlier wave took and takes those released
+      within `window_days` of its start; a new size point after that starts the next wave.
+    - Waves that overlap in time are merged: nothing was silent between them. Oldest first."""
+    points: set[tuple] = set()
+    starts: dict[tuple, list[list[Entry]]] = defaultdict(list)
+    for entry in sorted(entries, key=lambda e: (e.released, e.key)):
+        generation = entry.generation or entry.key
+        point = (generation, entry.line, entry.size_label or entry.key)
+        if point in points:
+            continue
+        points.add(point)
+        spans = starts[(generation, entry.line)]
+        if spans and days_since(spans[-1][0].released, entry.released) <= window_days:
+            spans[-1].append(entry)
+        else:
+            spans.append([entry])
+    ordered = sorted((span for spans in starts.values() for span in spans), key=lambda m: (m[0].released, m[0].key))
+    merged: list[list[Entry]] = []
+    for members in ordered:
+        if merged and members[0].released <= max(e.released for e in merged[-1]):
+            merged[-1].extend(members)
+        else:
+            merged.append(list(members))
+    return [Wave(members[0].family, tuple(sorted(members, key=lambda e: (e.released, e.key)))) for members in merged]
+
+
+def gaps_between(waves: list[Wave]) -> list[tuple[Wave, Wave, int]]:
+    """(wave, next wave, days of silence from the last day of one to the first of the next)."""
+    return [(a, b, days_since(a.last, b.first)) for a, b in zip(waves, waves[1:])]
+
+
+@dataclass(frozen=True)
+class SmallGaps:
+    """A family's gaps between small-model release waves, and where today stands against them."""
+
+    waves: list[Wave]  # small-model waves (release_waves of the small counted entries), oldest first
+    before_baseline: list[int]  # days between consecutive waves, both before the baseline
+    p90: float | None  # `pct` percentile of before_baseline (None for fewer than two gaps)
+    longest: int | None  # the longest of before_baseline
+    last: Entry | None  # the latest small entry
+    current: int | None  # days since the last small entry, as of the day asked
+
+    @property
+    def over_p90(self) -> bool:
+        return self.p90 is not None and self.current is not None and self.current > self.p90
+
+
+def small_gaps(counted: list[Entry], window_days: int, baseline: date, pct: float, as_of: date) -> SmallGaps:
+    """Gap statistics over small-model waves, not release days: a gap inside a wave (Qwen3.5's
+    sizes a few days apart) says nothing about how long the family goes without a small model."""
+    small = [e for e in counted if e.small]
+    waves = release_waves(small, window_days)
+    before = [days for _, b, days in gaps_between(waves) if b.first < baseline]
+    last = max(small, key=lambda e: (e.released, e.key), default=None)
+    return SmallGaps(waves, before, percentile(before, pct), max(before, default=None), last,
+                     days_since(last.released, as_of) if last else None)
 
 
 def percentile(values: list[int], pct: float) -> float | None:
@@ -215,3 +317,4 @@ def sizes_text(entries: Iterable[Entry], small_limit_b: float) -> str:
     if not any(e.small for e in entries):
         text += f", nothing <= {small_limit_b:g}B"
     return text
+

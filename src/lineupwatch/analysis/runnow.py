@@ -14,6 +14,7 @@ from datetime import date
 from ..config.settings import SIZE_CLASS_NAMES, AnalysisSettings
 from ..store.facts import Repo
 from .entries import Entry, family_entries
+from .licences import NOT_STATED, UNKNOWN, licence_note, licence_of, unclear_licences
 
 BITS = (4, 8)
 # A copy's format suffix (normalize's quant, lower case) -> the build a reader looks for.
@@ -69,17 +70,27 @@ def what_to_run(entries: list[Entry], repos: Iterable[Repo], families: list[str]
 def _row(entry: Entry, repos: dict[str, Repo], as_of: date, overhead: float) -> dict:
     return {"family": entry.family, "entry": entry.key, "repo": entry.primary, "released": entry.released.isoformat(),
             "age_days": (as_of - entry.released).days, "params_total_b": entry.params_total_b,
-            "params_active_b": entry.params_active_b, "license": entry.license, "gated": entry.gated,
+            "params_active_b": entry.params_active_b, **licence_of(entry).to_json(), "gated": entry.gated,
             "memory_gb": {str(bits): memory_estimate(entry.params_total_b, bits, overhead) for bits in BITS},
-            "quantized_builds": quantized_builds(entry, repos), "uncertain": list(entry.doubts)}
+            "quantized_builds": quantized_builds(entry, repos), "uncertain": list(entry.doubts),
+            "built_on": entry.built_on}
 
 
 def licence_drift(entries: list[Entry], events: list[dict], baseline: date) -> dict:
-    """Licence changes of watched repos, and releases since the baseline that state no licence,
-    each with its date, newest first."""
+    """Licence changes of watched repos, and releases since the baseline without a stated
+    licence, each with its date, newest first: `unstated` when the Hub listing carries no licence,
+    `unknown` when the facts do not know it (analysis/licences.py). Each release says whether the
+    forecasts count it (`counted`): the open-weights evidence names exactly the counted ones, in
+    the same words (`note`)."""
     changes = [{"at": ev["at"][:10], "family": ev["family"], "repo": ev["repo_id"], "old": ev["old"], "new": ev["new"]}
                for ev in events if ev["kind"] == "licence_changed"]
-    unstated = [{"released": e.released.isoformat(), "family": e.family, "entry": e.key, "repo": e.primary}
-                for e in entries if e.released >= baseline and not (e.license or "").strip()]
+    unclear = {NOT_STATED: [], UNKNOWN: []}
+    for entry, state in unclear_licences(entries, baseline):
+        unclear[state.status].append({
+            "released": entry.released.isoformat(), "family": entry.family, "entry": entry.key, "repo": entry.primary,
+            "counted": entry.counted, "built_on": entry.built_on, "status": state.status, "why": state.why,
+            "note": licence_note(entry, state)})
+    newest_first = {status: sorted(rows, key=lambda u: (u["released"], u["entry"]), reverse=True)
+                    for status, rows in unclear.items()}
     return {"changes": sorted(changes, key=lambda c: (c["at"], c["repo"]), reverse=True),
-            "unstated": sorted(unstated, key=lambda u: (u["released"], u["entry"]), reverse=True)}
+            "unstated": newest_first[NOT_STATED], "unknown": newest_first[UNKNOWN]}

@@ -12,6 +12,7 @@ from .coverage import coverage_matrix, lineup, quarterly_counts
 from .entries import Entry, build_entries
 from .forecasts import ForecastResult, evaluate
 from .health import hub_health, with_stale_orgs
+from .licences import licence_of
 from .runnow import licence_drift, what_to_run
 
 SCHEMA_VERSION = 1
@@ -44,7 +45,7 @@ def build_report(facts: Facts, config: Config, alerts: list[dict] | None = None,
         "as_of": as_of.isoformat(),
         "week": iso_week(as_of),
         "baseline_date": baseline.isoformat(),
-        "forecasts": [f.to_json() for f in forecasts],
+        "forecasts": [_with_built_on(f.to_json(), entries) for f in forecasts],
         "lineup": lineup(entries, primary, baseline),
         "new_this_week": new_this_week(facts.repos, entries, as_of, config),
         "entries_since_baseline": [_entry_json(e) for e in entries if e.released >= baseline],
@@ -80,7 +81,8 @@ def new_this_week(repos: list[Repo], entries: list[Entry], as_of: date, config: 
             "size_class": entry.size_class if entry else repo.size_class,
             "released": (entry.released if entry else repo.released).isoformat(),
             "released_from": entry.released_from if entry else repo.released_from,
-            "uncertain": list(entry.doubts) if entry else [], "repos": []})
+            "uncertain": list(entry.doubts) if entry else [], "built_on": entry.built_on if entry else None,
+            "repos": []})
         group["repos"].append(repo.repo_id)
     return sorted(groups.values(), key=lambda g: (not g["new_entry"], g["family"], g["entry"] or g["repos"][0]))
 
@@ -171,7 +173,19 @@ def _entry_json(entry: Entry) -> dict:
             "params_total_b": entry.params_total_b, "params_active_b": entry.params_active_b,
             "size_class": entry.size_class, "released": entry.released.isoformat(),
             "released_from": entry.released_from, "uncertain": list(entry.doubts), "repos": list(entry.repos),
-            "counted": entry.counted, "derivative_of": entry.derivative_of, "license": entry.license}
+            "counted": entry.counted, "derivative_of": entry.derivative_of, **licence_of(entry).to_json(),
+            "built_on": entry.built_on}
+
+
+def _with_built_on(forecast: dict, entries: list[Entry]) -> dict:
+    """The forecast's last small entry with the base it is built on, when another family's
+    (DeepSeek's last small model is a fine-tune of Qwen3-8B): readers of the verdict must see it."""
+    last = forecast.get("last_small_entry")
+    if isinstance(last, dict) and "built_on" not in last:
+        on = next((e.built_on for e in entries if e.key == last.get("entry") and e.family == forecast.get("family")), None)
+        if on:
+            forecast["last_small_entry"] = {**last, "built_on": on}
+    return forecast
 
 
 def _derivative_json(entry: Entry, baseline: date) -> dict:

@@ -39,6 +39,7 @@ Count = Annotated[int, Check(ge=0)]
 AtLeastOne = Annotated[int, Check(ge=1)]
 Billions = Annotated[float, Check(gt=0)]
 Fraction = Annotated[float, Check(gt=0, le=1)]
+Margin = Annotated[float, Check(ge=1)]
 Percentile = Annotated[float, Check(ge=0, le=100)]
 Port = Annotated[int, Check(ge=1, le=65535)]
 Name = Annotated[str, Check(min_length=1)]
@@ -122,6 +123,14 @@ class AnalysisSettings:
     cadence_drop_fraction: Fraction = 0.5
     # ...where the pre-baseline cadence is measured over this many days before the baseline
     cadence_window_days: AtLeastOne = 365
+    # The cadence is secondary evidence, used only with at least this many release waves in each
+    # window (before the baseline, and since it): fewer waves make a rate of noise.
+    cadence_min_waves: AtLeastOne = 4
+    # A verdict change no event caused (a rate drifting between releases) is reported only once it
+    # has held this many days; an event (a release, a licence, gating or removal) changes it at once.
+    verdict_hold_days: Count = 14
+    # "Bigger than any model it had opened before": at least this many times the previous largest.
+    bigger_margin: Margin = 1.25
     # "What to run now": memory = weights (parameters x bits / 8) plus this share for context and runtime
     memory_overhead_fraction: Fraction = 0.2
     # Ecosystem (analysis/ecosystem.py): derivative shares by base family, from this many weeks

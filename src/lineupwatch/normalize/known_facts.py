@@ -1,11 +1,15 @@
 """What the bundled public facts (data/facts/*.csv) say about a repo that its Hub JSON cannot.
 
-Two things, both keyed by repo id and both optional (a repo the facts do not name has neither):
+Three things, all keyed by repo id and all optional (a repo the facts do not name has none):
 - sizes the repo name does not state: active parameters of an MoE named by a tier word
   (Qwen3.8-Flash-Next is 180B with 6B active; the Hub's `safetensors` gives totals only);
 - how sure each fact is: a date the sources give only approximately (`2026-08-26~`, `2026-03~`),
   a date or size "unconfirmed (recalled ...)", a release that "may predate" the baseline, a
-  weight release "NOT confirmed". Those stay uncertain in every output (the facts' README asks so).
+  weight release "NOT confirmed". Those stay uncertain in every output (the facts' README asks so);
+- a licence the facts do not know: an empty licence cell, one that reads "unknown", or notes
+  saying "licence not verified". Such a repo's licence is *unknown*, which is not the same as
+  "not stated" (a Hub listing with no licence tag and no card licence); where the listing states
+  a licence, the listing wins (analysis/licences.py).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ _UNRECALLED = re.compile(r"unconfirmed \(recalled", re.IGNORECASE)
 _MAY_PREDATE = re.compile(r"may predate[^;,]*", re.IGNORECASE)
 _DAY_UNCONFIRMED = re.compile(r"(?:day|date) (?:not confirmed|unconfirmed|not verified)", re.IGNORECASE)
 _NOT_RELEASED = re.compile(r"weight release NOT confirmed", re.IGNORECASE)
+_LICENCE_UNVERIFIED = re.compile(r"licen[cs]e not (?:verified|confirmed)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -30,6 +35,7 @@ class KnownFact:
     params_active_b: float | None
     date_doubt: str | None  # why the release date is uncertain, or None
     existence_doubt: str | None  # why the release itself is uncertain, or None
+    licence_doubt: str | None = None  # why the facts do not know the licence, or None
 
     @property
     def shaky(self) -> bool:
@@ -62,7 +68,21 @@ def _table() -> dict[str, KnownFact]:
 def _fact(row: dict[str, str]) -> KnownFact:
     notes, date = row.get("notes") or "", row.get("release_date") or ""
     return KnownFact(row["repo_id"], _number(row.get("params_total_b")), _number(row.get("params_active_b")),
-                     date_doubt(date, notes), "weight release not confirmed" if _NOT_RELEASED.search(notes) else None)
+                     date_doubt(date, notes), "weight release not confirmed" if _NOT_RELEASED.search(notes) else None,
+                     licence_doubt(row.get("license") or "", notes))
+
+
+def licence_doubt(licence: str, notes: str) -> str | None:
+    """Why the facts do not know a repo's licence, in their own words; None when they record one."""
+    text = licence.strip()
+    if _LICENCE_UNVERIFIED.search(notes):
+        return "licence not verified"
+    if not text:
+        return "no licence in the facts"
+    if text.casefold().startswith("unknown"):
+        detail = text[len("unknown"):].strip().strip("()").strip()
+        return "unknown in the facts" + (f"; {detail}" if detail else "")
+    return None
 
 
 def date_doubt(date: str, notes: str) -> str | None:

@@ -55,7 +55,8 @@ def _verdicts(previous: dict, report: dict) -> list[dict]:
 
 def _new_entries(previous: dict, report: dict) -> list[dict]:
     known = {e.get("entry") for e in previous.get("entries_since_baseline") or []}
-    return [{key: e.get(key) for key in ("family", "entry", "size_class", "released", "counted", "license")}
+    return [{key: e.get(key) for key in ("family", "entry", "size_class", "released", "counted", "license",
+                                         "license_status", "license_note", "built_on")}
             for e in report.get("entries_since_baseline") or [] if e.get("entry") not in known]
 
 

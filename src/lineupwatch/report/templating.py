@@ -51,7 +51,7 @@ def _md_repo_link(repo_id: object) -> Markup:
 
 
 def _common(env: Environment) -> Environment:
-    env.filters.update(number=view.number, verdict=view.verdict)
+    env.filters.update(number=view.number, verdict=view.verdict, entry_name=view.entry_name)
     env.globals.update(SIZE_CLASSES=view.SIZE_CLASSES)
     return env
 

@@ -6,9 +6,11 @@ that) and no analysis (the dict is the contract: missing parts show as empty, ne
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from urllib.parse import quote
 
+from ..analysis.wording import pace_ratio, pace_words, times
 from .ecosystem_view import ecosystem_view
 
 SIZE_CLASSES = ("tiny", "small", "medium", "large", "frontier")
@@ -20,14 +22,15 @@ VERDICTS = {
     "open": {"symbol": "?", "label": "open"},
     "supported": {"symbol": "✓", "label": "supported"},
 }
-# What each verdict of each forecast means for someone running models locally: the five-second answer.
-ANSWERS = {
-    ("small-models", "refuted"): "Yes: {family} is still releasing small models.",
-    ("small-models", "supported"): "No: {family} has stopped releasing small models.",
-    ("small-models", "open"): "Not settled yet: no new small {family} model since the baseline, too early to call.",
-    ("open-weights", "refuted"): "{family} keeps releasing open weights at its old pace or faster.",
-    ("open-weights", "supported"): "Fewer: {family} publishes open weights less often, or under tighter terms.",
-    ("open-weights", "open"): "Not settled yet: {family}'s open-weight cadence is not clearly up or down.",
+# How a headline opens, per forecast and verdict: the five-second answer for someone running models
+# locally. The rest of each headline is built from the forecast's own figures (answer()).
+LEADS = {
+    ("small-models", "refuted"): "Yes",
+    ("small-models", "supported"): "No",
+    ("small-models", "open"): "Not settled yet",
+    ("open-weights", "refuted"): "",
+    ("open-weights", "supported"): "Fewer or tighter",
+    ("open-weights", "open"): "Not settled yet",
 }
 DEFINITIONS = {
     "refuted": "the evidence contradicts the forecast (for small-models: a new small entry appeared after the baseline).",
@@ -61,12 +64,126 @@ def headline(report: dict) -> list[dict]:
         forecast = mine.get(forecast_id)
         if forecast is None:
             continue
-        answer = ANSWERS.get((forecast_id, forecast.get("verdict")), "Verdict: {verdict}.")
         cards.append({"forecast": forecast, "id": forecast_id, "title": FORECAST_TITLES[forecast_id],
-                      "verdict": verdict(forecast.get("verdict")),
-                      "answer": answer.format(family=family, verdict=forecast.get("verdict")),
+                      "verdict": verdict(forecast.get("verdict")), "answer": answer(forecast),
                       "facts": _facts(forecast)})
     return cards
+
+
+def answer(forecast: dict) -> str:
+    """A forecast's headline: its verdict's plain answer, then the figures it rests on, worded
+    from those figures alone (a pace of 0.23 against 0.41 reads "about half its old pace")."""
+    family = forecast.get("family") or "?"
+    key = (forecast.get("id"), forecast.get("verdict"))
+    if key not in LEADS:
+        return f"Verdict: {forecast.get('verdict')}."
+    words = _small_models_answer if key[0] == "small-models" else _open_weights_answer
+    text = words(forecast, family, key[1])
+    return f"{LEADS[key]}: {text}" if LEADS[key] else text
+
+
+def _small_models_answer(forecast: dict, family: str, result: str) -> str:
+    values = forecast.get("values") or {}
+    last = forecast.get("last_small_entry") or {}
+    days = _figure(forecast, "days_since_last_small")
+    p90 = _figure(forecast, "historical_gap_p90_days")
+    gap = f"its {ordinal(values.get('gap_percentile', 90))}-percentile gap between small-model waves"
+    name = entry_name(last.get("entry"), last.get("built_on"))
+    if values.get("baseline_reached") is False:
+        ahead = -values["days_since_baseline"] if isinstance(values.get("days_since_baseline"), int) else None
+        when = f", {days_words(ahead)} after this report" if ahead else ""
+        text = f"the forecast is judged from the baseline{when}"
+        if last and days is not None:
+            text += f"; {family}'s last small model, {name}, came out on {last.get('date')} ({days_words(days)} before)"
+        return text + "."
+    if not last or days is None:
+        if result == "refuted":
+            return f"{family} has released a small model since the baseline."
+        return f"{family} had no small model before the baseline, so it has no small-model focus to lose."
+    if result == "refuted":
+        return (f"{family} has released a small model since the baseline; the latest, {name}, came out on "
+                f"{last.get('date')} ({days_words(days)} before this report).")
+    head = f"{family} has released no small model in the {days_words(days)} since {name} ({last.get('date')})"
+    if p90 is None:
+        return f"{head}; too few small releases to judge the gap."
+    if result == "supported":
+        return f"{head}, longer than {gap} ({number(p90)} days)."
+    if days <= p90:
+        left = math.ceil(p90 - days)
+        return f"{head}; {days_words(left) if left else 'no more days'} to go before it passes {gap} ({number(p90)} days)."
+    window = values.get("completion_window_days")
+    within = f"its {window}-day completion window" if window is not None else "its completion window"
+    return (f"{head}, longer than {gap} ({number(p90)} days), but no generation since the baseline has passed "
+            f"{within} without a small model.")
+
+
+def _open_weights_answer(forecast: dict, family: str, result: str) -> str:
+    values = forecast.get("values") or {}
+    if values.get("baseline_reached") is False:
+        ahead = -values["days_since_baseline"] if isinstance(values.get("days_since_baseline"), int) else None
+        return "the forecast is judged from the baseline" + (f", {days_words(ahead)} after this report." if ahead else ".")
+    closing = values.get("closing_events", values.get("tightening_events")) or 0
+    terms = ("no licence tightened, gating added or repo removed on record" if not closing
+             else f"{closing} licence tightening{'s' if closing != 1 else ''}, gating or removal{'s' if closing != 1 else ''} on record")
+    released = values.get("open_releases")
+    if isinstance(released, int) and released:
+        terms = f"{released} open-weight release{'s' if released != 1 else ''} since the baseline, {terms}"
+    pace = pace_sentence(family, values)
+    if result == "refuted":
+        return f"{family} keeps publishing open weights: {terms}." + (f" {pace}." if pace else "")
+    parts = [pace, terms] if values.get("cadence_side") == "for" else [terms, pace]
+    return "; ".join(part for part in parts if part) + "."
+
+
+def pace_sentence(family: str, values: dict) -> str:
+    """The release pace in words and figures: "Qwen's releases come at about half its old pace (0.23
+    release waves per 30 days since the baseline against 0.41 in the 365 days before, 0.56x)"; ''
+    without the figures. The words come from the ratio alone (analysis/wording.py)."""
+    post, pre = values.get("post_baseline_waves_per_30d"), values.get("pre_baseline_waves_per_30d")
+    if not isinstance(post, int | float) or not isinstance(pre, int | float):
+        return ""
+    window = values.get("cadence_window_days")
+    before = f"in the {window} days before" if window else "before"
+    ratio = values.get("pace_ratio") if isinstance(values.get("pace_ratio"), int | float) else pace_ratio(post, pre)
+    unused = ""
+    if values.get("cadence_used") is False:
+        least = values.get("cadence_min_waves")
+        unused = (f"; too few release waves (under {least} in a window) for the pace to count" if least
+                  else "; too few release waves for the pace to count")
+    if ratio is None:
+        return (f"{family} has released {post:.2f} release waves per 30 days since the baseline, with none {before} "
+                f"to compare with{unused}")
+    if ratio <= 0:
+        return (f"{family} has not released since the baseline ({post:.2f} release waves per 30 days against {pre:.2f} "
+                f"{before}{unused})")
+    words = values.get("pace_words") if isinstance(values.get("pace_words"), str) else pace_words(ratio)
+    how = words if " than " in words else f"at {words}"
+    return (f"{family}'s releases come {how} ({post:.2f} release waves per 30 days since the baseline against "
+            f"{pre:.2f} {before}, {times(ratio)}{unused})")
+
+
+def _figure(forecast: dict, key: str) -> float | int | None:
+    value = forecast.get(key, (forecast.get("values") or {}).get(key))
+    return value if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def entry_name(entry: object, built_on: object = None) -> str:
+    """An entry as readers see it: 'DeepSeek-R1 · LM · 8B · 0528 on Qwen3-8B' when it is built on
+    another family's base."""
+    return f"{entry}" + (f" on {str(built_on).rpartition('/')[2]}" if built_on else "")
+
+
+def days_words(days: float) -> str:
+    return f"{number(days)} day{'' if days == 1 else 's'}"
+
+
+def ordinal(value: object) -> str:
+    """90 -> '90th', 91 -> '91st'."""
+    if not isinstance(value, int | float) or value != int(value):
+        return f"p{value}"
+    n = int(value)
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
 
 def _facts(forecast: dict) -> list[tuple[str, object]]:
@@ -124,8 +241,9 @@ def _point(point: dict) -> dict:
     parts = entry.split(" · ")
     line = point.get("line") or (parts[1] if len(parts) == 3 else "LM")
     size = point.get("size_label") or (parts[-1] if parts else "?")
-    return {"label": size if line == "LM" else f"{line} {size}", "entry": entry, "released": point.get("released"),
-            "active_b": point.get("params_active_b")}
+    label = size if line == "LM" else f"{line} {size}"
+    return {"label": entry_name(label, point.get("built_on")), "entry": entry_name(entry, point.get("built_on")),
+            "released": point.get("released"), "active_b": point.get("params_active_b")}
 
 
 def quarter_rows(quarterly: dict) -> list[dict]:
@@ -139,11 +257,23 @@ def quarter_rows(quarterly: dict) -> list[dict]:
 
 
 def coverage_rows(coverage: dict) -> list[dict]:
-    """Families x size classes; a cell is the newest entry in the window, or None."""
+    """Families x size classes; a cell is the newest entry in the window, or None. `borrowed`: the
+    cell is filled only by models built on another family's base (its base's short name)."""
     classes = coverage.get("size_classes") or list(SIZE_CLASSES)
-    return [{"family": family, "cells": [{"size_class": c, "small": c in SMALL_CLASSES, "text": (cells or {}).get(c)}
-                                         for c in classes]}
-            for family, cells in (coverage.get("families") or {}).items()]
+    objects = coverage.get("cells") or {}
+    rows = []
+    for family, cells in (coverage.get("families") or {}).items():
+        row = []
+        for c in classes:
+            on = ((objects.get(family) or {}).get(c) or {}).get("built_on")
+            row.append({"size_class": c, "small": c in SMALL_CLASSES, "text": (cells or {}).get(c),
+                        "borrowed": str(on).rpartition("/")[2] if on else None})
+        rows.append({"family": family, "cells": row})
+    return rows
+
+
+def coverage_borrowed(rows: list[dict]) -> bool:
+    return any(cell["borrowed"] for row in rows for cell in row["cells"])
 
 
 def change_lines(changes: dict) -> dict:
@@ -155,8 +285,8 @@ def change_lines(changes: dict) -> dict:
         ("Verdicts", [f"{c.get('family')} {FORECAST_TITLES.get(c.get('id'), c.get('id')).lower()}: "
                       f"{c.get('from')} → {c.get('to')}. {c.get('summary') or ''}".strip()
                       for c in changes.get("verdicts") or []]),
-        ("New entries", [f"{e.get('entry')} ({e.get('family')}, {e.get('size_class') or 'unsized'}, released "
-                         f"{e.get('released')}, licence {e.get('license') or 'none stated'})"
+        ("New entries", [f"{entry_name(e.get('entry'), e.get('built_on'))} ({e.get('family')}, "
+                         f"{e.get('size_class') or 'unsized'}, released {e.get('released')}, {licence_words(e)})"
                          for e in changes.get("new_entries") or []]),
         ("Licence, gating and removals", [f"{e.get('at', '')[:10]}: {e.get('repo_id')} {str(e.get('kind')).replace('_', ' ')}"
                                           f" ({e.get('old')} → {e.get('new')})" for e in changes.get("events") or []]),
@@ -179,7 +309,8 @@ def run_now(block: dict) -> dict:
     classes = []
     for group in block.get("classes") or []:
         rows = [{**row, "age": _age(row.get("age_days")), "params": _params(row),
-                 "gated": row.get("gated") not in (None, "", "false"),
+                 "gated": row.get("gated") not in (None, "", "false"), "licence": licence_text(row),
+                 "on": str(row["built_on"]).rpartition("/")[2] if row.get("built_on") else None,
                  "builds": ", ".join(row.get("quantized_builds") or []),
                  "memory": [{"bits": bits, "text": _gigabytes((row.get("memory_gb") or {}).get(str(bits)))}
                             for bits in block.get("bits") or []]}
@@ -187,6 +318,37 @@ def run_now(block: dict) -> dict:
         classes.append({"size_class": group.get("size_class"), "small": group.get("size_class") in SMALL_CLASSES,
                         "rows": rows})
     return {"bits": block.get("bits") or [], "method": block.get("method") or "", "classes": classes}
+
+
+def licence_text(row: dict) -> str:
+    """A licence table cell: the licence, else "unknown" (the facts do not know it) or "not stated"
+    (the Hub listing carries none). Rows from before `license_status` was written read as before."""
+    if row.get("license"):
+        return str(row["license"])
+    return "unknown" if row.get("license_status") == "unknown" else "not stated"
+
+
+def licence_words(row: dict) -> str:
+    """'licence apache-2.0', 'licence unknown (licence not verified)', 'no licence stated on the Hub'."""
+    if row.get("license"):
+        return f"licence {row['license']}"
+    if row.get("license_status") == "unknown":
+        note = row.get("license_note")
+        return "licence unknown" + (f" ({note})" if note else "")
+    return "no licence stated on the Hub"
+
+
+def licence_drift(block: dict) -> dict:
+    """Licence drift grouped for reading: changes, then the releases since the baseline without a
+    stated licence, those the forecasts count first (the open-weights evidence names the same ones,
+    in the same words), then the other lines."""
+    unclear = [{"note": f"{entry_name(row.get('entry'), row.get('built_on'))}: no licence stated on the Hub", **row}
+               for row in [*(block.get("unknown") or []), *(block.get("unstated") or [])]]
+    unclear.sort(key=lambda u: (str(u.get("released")), str(u.get("entry"))), reverse=True)
+    return {"changes": block.get("changes") or [],
+            "counted": [u for u in unclear if u.get("counted", True)],
+            "other": [u for u in unclear if not u.get("counted", True)],
+            "any": bool(block.get("changes") or unclear)}
 
 
 def _age(days: object) -> str:
@@ -272,6 +434,7 @@ def context(report: dict, links: Links | None = None) -> dict:
         "lineup": lineup_table(report.get("lineup") or {}),
         "quarterly": report.get("quarterly") or {}, "quarter_rows": quarter_rows(report.get("quarterly") or {}),
         "coverage": report.get("coverage") or {}, "coverage_rows": coverage_rows(report.get("coverage") or {}),
+        "coverage_borrowed": coverage_borrowed(coverage_rows(report.get("coverage") or {})),
         "adoption_note": adoption_note(indicators), "indicator_rows": indicator_rows(indicators),
         "risk_events": report.get("risk_events") or [], "alerts": report.get("alerts") or [],
         "derivatives": report.get("derivatives") or [],
@@ -281,6 +444,5 @@ def context(report: dict, links: Links | None = None) -> dict:
         "definitions": DEFINITIONS,
         "run_now": run_now(report.get("what_to_run") or {}),
         "changes": change_lines(report.get("changes") or {}),
-        "drift": {"changes": (report.get("licence_drift") or {}).get("changes") or [],
-                  "unstated": (report.get("licence_drift") or {}).get("unstated") or []},
+        "drift": licence_drift(report.get("licence_drift") or {}),
     }
