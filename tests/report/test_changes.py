@@ -124,6 +124,6 @@ def test_a_weekly_report_with_its_charts_drawn_in_a_forked_worker_writes_the_sam
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     here = _files(tmp_path / "here")
-    assert {name for name in here if name.endswith(".png")} == {f"2026-W16-{n}.png" for n in ("releases", "adoption", "ecosystem")}
+    assert {name for name in here if name.endswith(".png")} == {f"2026-W16-{n}.png" for n in ("releases", "adoption", "ecosystem", "resilience")}
     assert ".summaries/2026-W16.json" in here
     assert _files(tmp_path / "worker") == here

@@ -43,7 +43,8 @@ def test_with_a_base_url_every_link_is_absolute(tmp_path: Path, hub: ReplayHub, 
 
     markdown = (out / "2026-W47.md").read_text()
     images = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", markdown)
-    assert images == [f"{BASE}2026-W47-releases.png", f"{BASE}2026-W47-adoption.png", f"{BASE}2026-W47-ecosystem.png"]
+    assert images == [f"{BASE}2026-W47-releases.png", f"{BASE}2026-W47-adoption.png", f"{BASE}2026-W47-ecosystem.png",
+                      f"{BASE}2026-W47-resilience.png"]
 
     feed = ET.parse(out / "feed.xml").getroot()
     links = [link.get("href") for link in feed.iter(f"{ATOM}link")]

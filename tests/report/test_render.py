@@ -28,9 +28,10 @@ XSS = "<script>alert(1)</script>"
 XSS_ESCAPED = "&lt;script&gt;"
 SECTIONS = ["Is Qwen still making small open models?", "Changed since last week", "New this week",
             "lineup: the baseline beside", "Releases per quarter", "Who still covers each size class",
-            "What to run now", "Ecosystem indicators",
-            "Who builds on whom: new derivatives by base family", "Risk events",
-            "Derivatives", "Every watched family", "Data health"]
+            "What fits your machine", "What to run now", "Ecosystem indicators",
+            "Who builds on whom: new derivatives by base family",
+            "Can one departure kill local AI? The resilience index", "Risk events",
+            "Derivatives", "Every watched family", "Appendix: what to run now, large and frontier", "Data health"]
 
 
 def point(generation: str, size: str, total: float, size_class: str, released: str, line: str = "LM",
@@ -153,7 +154,7 @@ def test_writes_every_file(tmp_path: Path) -> None:
     assert paths["json"] == tmp_path / "2026-W47.json"
     assert paths["index"] == tmp_path / "index.html" and paths["feed"] == tmp_path / "feed.xml"
     assert paths["charts"] == [tmp_path / "2026-W47-releases.png", tmp_path / "2026-W47-adoption.png",
-                               tmp_path / "2026-W47-ecosystem.png"]
+                               tmp_path / "2026-W47-ecosystem.png", tmp_path / "2026-W47-resilience.png"]
     for path in [*paths["charts"], *(p for k, p in paths.items() if k != "charts")]:
         assert path.stat().st_size > 0, path
     assert all(p.read_bytes().startswith(b"\x89PNG\r\n") for p in paths["charts"])
@@ -162,7 +163,7 @@ def test_writes_every_file(tmp_path: Path) -> None:
     assert paths["summary"] == tmp_path / ".summaries" / "2026-W47.json"
     assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*")) == sorted(
         ["2026-W47.md", "2026-W47.html", "2026-W47.json", "2026-W47-releases.png", "2026-W47-adoption.png",
-         "2026-W47-ecosystem.png", "index.html", "feed.xml", ".summaries",
+         "2026-W47-ecosystem.png", "2026-W47-resilience.png", "index.html", "feed.xml", ".summaries",
          ".summaries/2026-W47.json"])  # no temporary files left behind
 
 
@@ -187,7 +188,7 @@ def test_html_is_self_contained(tmp_path: Path) -> None:
         for tag in re.findall(r"<(\w+)[^>]*\shref=\"https?:", page):
             assert tag == "a"
     html = read(paths["html"])
-    assert html.count("<svg") == 3 and "<?xml" not in html and "<!DOCTYPE svg" not in html
+    assert html.count("<svg") == 4 and "<?xml" not in html and "<!DOCTYPE svg" not in html
     assert '<a href="https://huggingface.co/Qwen/Qwen-Drive-1.0-4B">' in html
 
 
@@ -283,7 +284,7 @@ def test_feed_and_index_list_weeks_newest_first(tmp_path: Path) -> None:
 
 def test_charts_render_without_data(tmp_path: Path) -> None:
     charts = render_charts({})
-    assert set(charts) == {"releases", "adoption", "ecosystem"}
+    assert set(charts) == {"releases", "adoption", "ecosystem", "resilience"}
     for chart in charts.values():
         assert chart.svg.startswith("<svg") and chart.png.startswith(b"\x89PNG")
     empty = {"schema": 1, "as_of": "2026-11-22", "week": "2026-W47", "baseline_date": "2026-03-04",

@@ -53,7 +53,7 @@ def run_alerts(config: Config, db: Database, *, as_of: date, now: datetime, dry_
     live run would announce them all again: a mail flood on an unchanged Hub."""
     facts = load_facts(db, as_of)
     entries, forecasts = analyse(facts, config)
-    context = AlertContext(facts, entries, forecasts, now, ecosystem_of(db, config, facts, adoption=False))
+    context = AlertContext(facts, entries, forecasts, now, ecosystem_of(db, config, facts, adoption=False, entries=entries))
     current = {a.fingerprint: a for a in evaluate_rules(context, config)}
     known = {row["fingerprint"]: row for row in db["alert_state"].rows}
     # The first run that can judge the release pattern (a poll succeeded, no pattern state is known

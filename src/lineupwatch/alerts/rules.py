@@ -276,6 +276,90 @@ def community_adoption(ctx: AlertContext, config: Config) -> list[Alert]:
             for f in (ctx.ecosystem or {}).get("fillers") or [] if (f["downloads"] or 0) >= threshold]
 
 
+def _resilience_weeks(ctx: AlertContext, config: Config) -> list[dict]:
+    """Complete weeks since the baseline week of the resilience index (analysis/resilience.py)."""
+    year, week, _ = config.analysis.baseline_date.isocalendar()
+    start = f"{year}-W{week:02d}"
+    block = (ctx.ecosystem or {}).get("resilience") or {}
+    return [w for w in block.get("weeks") or [] if w["complete"] and w["week"] >= start]
+
+
+def resilience_elephant_factor(ctx: AlertContext, config: Config) -> list[Alert]:
+    """The elephant factor of the local sizes changed from one complete week with derivatives to the
+    next; each change once, labelled by its week."""
+    alerts, before = [], None
+    for week in _resilience_weeks(ctx, config):
+        local = week["local"]
+        value = local["elephant_factor"]
+        if value is None:
+            continue
+        if before is not None and value != before[1]:
+            largest = local["largest"] or {}
+            alerts.append(Alert(
+                "resilience_elephant_factor", {"week": week["week"], "from": str(before[1]), "to": str(value)},
+                "firing", "warning" if value < before[1] else "info",
+                f"Elephant factor of local AI: {before[1]} -> {value} ({week['week']})",
+                f"In {week['week']}, the fewest base families making up half of the new derivatives of local-size "
+                f"bases (<= {config.size_classes.small:g}B) went from {before[1]} ({before[0]}) to {value}; largest: "
+                f"{largest.get('family')} with {largest.get('share', 0):.0%} of {local['attributed']} attributed "
+                f"derivatives.", [f"HHI {local['hhi']:,} ({local['band']})"]))
+        before = (week["week"], value)
+    return alerts
+
+
+def resilience_hhi(ctx: AlertContext, config: Config) -> list[Alert]:
+    """The local HHI crossed a band (1,000 / 1,800 points), or rose by more than
+    `resilience_hhi_rise_points` within `resilience_hhi_rise_weeks` complete weeks (once per stretch)."""
+    points, span = config.alerts.resilience_hhi_rise_points, config.alerts.resilience_hhi_rise_weeks
+    alerts, seen, rising = [], [], False
+    for week in _resilience_weeks(ctx, config):
+        local = week["local"]
+        if local["hhi"] is None:
+            continue
+        hhi = local["hhi"]
+        if seen and local["band"] != seen[-1][2]:
+            alerts.append(Alert(
+                "resilience_hhi", {"week": week["week"], "kind": "band", "to": local["band"]}, "firing",
+                "warning" if hhi > seen[-1][1] else "info",
+                f"Local AI concentration: HHI {seen[-1][1]:,} -> {hhi:,}, now {local['band']} ({week['week']})",
+                f"The Herfindahl-Hirschman index of base families' shares of new local-size derivatives moved from "
+                f"the {seen[-1][2]} band ({seen[-1][1]:,} points, {seen[-1][0]}) to the {local['band']} band "
+                f"({hhi:,} points, {local['effective_families']} effective families) in {week['week']}.", []))
+        window = seen[-span:]
+        low = min(window, key=lambda w: w[1]) if window else None
+        now_rising = low is not None and hhi - low[1] > points
+        if now_rising and not rising:
+            alerts.append(Alert(
+                "resilience_hhi", {"week": week["week"], "kind": "rise"}, "firing", "warning",
+                f"Local AI concentration rose {hhi - low[1]:,} points in {span} weeks ({week['week']})",
+                f"The HHI of new local-size derivatives by base family rose from {low[1]:,} ({low[0]}) to {hhi:,} "
+                f"({week['week']}): more than {points} points within {span} weeks, a significant rise by the "
+                f"2023 US Merger Guidelines.", []))
+        rising = now_rising
+        seen.append((week["week"], hhi, local["band"]))
+    return alerts
+
+
+def resilience_publishers(ctx: AlertContext, config: Config) -> list[Alert]:
+    """Independent publishers of small open models (last `resilience_publisher_days` days) fell below
+    `resilience_min_publishers`; once per stretch of complete weeks below, labelled by its first week."""
+    need = config.alerts.resilience_min_publishers
+    days = config.analysis.resilience_publisher_days
+    alerts, below = [], False
+    for week in _resilience_weeks(ctx, config):
+        names = week["local"]["independent_publishers"]
+        now_below = len(names) < need
+        if now_below and not below:
+            alerts.append(Alert(
+                "resilience_publishers", {"from_week": week["week"]}, "firing", "warning",
+                f"Only {len(names)} independent small open-model publisher(s) in {days} days ({week['week']})",
+                f"In the {days} days to the end of {week['week']}, {len(names)} watched famil"
+                f"{'y' if len(names) == 1 else 'ies'} released a new small original under a stated licence, not "
+                f"built on another family's base (threshold {need}): {', '.join(names) or 'none'}.", []))
+        below = now_below
+    return alerts
+
+
 RULES: dict[str, Rule] = {
     "verdict_changed": verdict_changed,
     "new_generation": new_generation,
@@ -289,6 +373,9 @@ RULES: dict[str, Rule] = {
     "ecosystem_share_band": ecosystem_share_band,
     "ecosystem_family_share": ecosystem_family_share,
     "community_adoption": community_adoption,
+    "resilience_elephant_factor": resilience_elephant_factor,
+    "resilience_hhi": resilience_hhi,
+    "resilience_publishers": resilience_publishers,
 }
 
 

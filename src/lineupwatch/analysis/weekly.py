@@ -10,6 +10,7 @@ from ..normalize.lines import LINE_LABELS
 from ..store.facts import Facts, Repo
 from .coverage import coverage_matrix, lineup, quarterly_counts
 from .entries import Entry, build_entries
+from .fits import fits_block
 from .forecasts import ForecastResult, evaluate
 from .health import hub_health, with_stale_orgs
 from .licences import licence_of
@@ -40,6 +41,12 @@ def build_report(facts: Facts, config: Config, alerts: list[dict] | None = None,
     as_of, baseline = facts.as_of, config.analysis.baseline_date
     entries, forecasts = analyse(facts, config, entries)
     primary = config.watch[0]
+    resilience = (ecosystem or {}).get("resilience")  # analysis/resilience.py, carried by the ecosystem block
+    if resilience is not None:
+        ecosystem = {k: v for k, v in ecosystem.items() if k != "resilience"}
+    community_builds = (ecosystem or {}).get("community_builds")  # lifted into `fits`, not the ecosystem block
+    if community_builds is not None:
+        ecosystem = {k: v for k, v in ecosystem.items() if k != "community_builds"}
     return {
         "schema": SCHEMA_VERSION,
         "as_of": as_of.isoformat(),
@@ -61,7 +68,19 @@ def build_report(facts: Facts, config: Config, alerts: list[dict] | None = None,
                         "release_dates": release_dates(facts, entries, config)},
         "alerts": alerts or [],
         "ecosystem": ecosystem,  # analysis/ecosystem.py, from the Hub-wide stream
+        "resilience": resilience,  # analysis/resilience.py: can one departure kill local AI?
+        "fits": fits_of(facts, config, entries, ecosystem, community_builds),  # analysis/fits.py
     }
+
+
+def fits_of(facts: Facts, config: Config, entries: list[Entry], ecosystem: dict | None,
+            community_builds: list[dict] | None) -> dict:
+    """What fits your machine: the budgets' picks, with the freshness of the data behind them."""
+    polls = [p for p in facts.polls if p.stored]
+    stream = (ecosystem or {}).get("stream") or {}
+    return fits_block(entries, config.fits, facts.as_of, adoption=(ecosystem or {}).get("adoption"),
+                      community=community_builds, last_poll=polls[-1].started_at if polls else None,
+                      last_stream_run=stream.get("last_ok"), stream_synthetic=bool(stream.get("loopback")))
 
 
 def new_this_week(repos: list[Repo], entries: list[Entry], as_of: date, config: Config) -> list[dict]:

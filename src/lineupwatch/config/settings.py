@@ -149,6 +149,10 @@ class AnalysisSettings:
     # the `adoption_rank`-th best entry of the same size class at the same day.
     adoption_days: tuple[int, ...] = (7, 30, 90, 180, 365)
     adoption_rank: AtLeastOne = 10
+    # Resilience index (analysis/resilience.py): weekly from this day; independent publishers are
+    # families with a new small open original in the last `resilience_publisher_days` days.
+    resilience_since: date = date(2024, 1, 1)
+    resilience_publisher_days: AtLeastOne = 180
 
 
 @dataclass(frozen=True)
@@ -169,6 +173,12 @@ class AlertRules:
     ecosystem_family_share_threshold: Fraction = 0.25  # ... this share
     community_adoption: bool = True  # a community small model reaches ...
     community_adoption_downloads: Count = 500_000  # ... these all-time downloads
+    resilience_elephant_factor: bool = True  # the elephant factor of the local sizes changes
+    resilience_hhi: bool = True  # the local HHI crosses a band, or rises by more than ...
+    resilience_hhi_rise_points: AtLeastOne = 100  # ... these points within ...
+    resilience_hhi_rise_weeks: AtLeastOne = 4  # ... these complete weeks
+    resilience_publishers: bool = True  # independent small-model publishers fall below ...
+    resilience_min_publishers: AtLeastOne = 3  # ... this many
     failed_polls_in_a_row: AtLeastOne = 3
     stale_poll_hours: Seconds = 48.0
     org_failing: bool = True
@@ -211,6 +221,24 @@ class SiteSettings:
 
 
 @dataclass(frozen=True)
+class FitsSettings:
+    """What fits your machine (analysis/fits.py, docs/fits.md): memory budgets and contexts."""
+
+    budgets_gb: tuple[Annotated[float, Check(gt=0)], ...] = (8, 12, 16, 24, 32, 48, 64)  # GPU memory and unified memory
+    contexts: tuple[Annotated[int, Check(ge=512)], ...] = (8192, 32768)  # the picks must fit at the first
+    # Unified memory (Apple silicon) is shared with the system: macOS lets the GPU use about 2/3 of it
+    # up to 36 GB and 3/4 above (Metal's recommendedMaxWorkingSetSize); 0.75 leaves the rest to the
+    # system and the apps beside the model.
+    unified_usable_fraction: Fraction = 0.75
+    runtime_overhead_gb: Annotated[float, Check(ge=0)] = 0.6  # the runtime's context and compute buffers
+    picks_per_budget: Annotated[int, Check(ge=1, le=10)] = 3
+    community_builds: Count = 3  # most downloaded community builds named per pick (from the stream)
+    # An MoE that does not fit a GPU whole may run with its experts in system RAM: the offload pick
+    # of a GPU budget needs at most this much system RAM (a desktop with 64 GB).
+    offload_system_ram_gb: Annotated[float, Check(ge=0)] = 64.0
+
+
+@dataclass(frozen=True)
 class ScheduleSettings:
     run_cron: str = "17 6 * * *"
     timezone: str = "UTC"
@@ -231,6 +259,7 @@ class Config:
     webhooks: WebhookSettings = field(default_factory=WebhookSettings)
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
     site: SiteSettings = field(default_factory=SiteSettings)
+    fits: FitsSettings = field(default_factory=FitsSettings)
 
     @property
     def watched(self) -> list[Family]:
@@ -285,6 +314,7 @@ _SECTIONS: dict[str, type] = {
     "webhooks": WebhookSettings,
     "schedule": ScheduleSettings,
     "site": SiteSettings,
+    "fits": FitsSettings,
 }
 
 
@@ -406,6 +436,9 @@ def _type_name(expected: type) -> str:
 
 
 def _check_values(config: Config) -> None:
+    for key in ("budgets_gb", "contexts"):
+        if not getattr(config.fits, key):
+            raise ConfigError(f"{config.path}: key 'fits.{key}': name at least one value")
     bounds = [getattr(config.size_classes, n) for n in ("tiny", "small", "medium", "large")]
     if bounds != sorted(bounds):
         raise ConfigError(f"{config.path}: key 'size_classes': bounds must grow tiny < small < medium < large")

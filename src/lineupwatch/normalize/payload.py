@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timezone
+from functools import lru_cache
 
 # A counted total below this share of the name's size, in a packed original, is packed weights.
 PACKED_FRACTION = 0.75
@@ -47,7 +48,13 @@ def tags_of(model: dict) -> list[str]:
 def moment_of(value: object) -> datetime | None:
     """The UTC moment an ISO date-time names (one without an offset is UTC, as the Hub's are), or
     None: 'not-a-date', '', a time without a date ('12:30:00') and a bare date are no date-time."""
-    if not isinstance(value, str) or not _DATE_TIME.match(value):
+    return _moment(value) if isinstance(value, str) else None
+
+
+@lru_cache(maxsize=65536)
+def _moment(value: str) -> datetime | None:
+    """Cached: a poll reads the same dates day after day (a stream poll re-reads a week of repos)."""
+    if not _DATE_TIME.match(value):
         return None
     try:
         moment = datetime.fromisoformat(value)

@@ -17,11 +17,14 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import math
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
+
+from .server import MAX_LIMIT
 
 REPOS_PER_DAY = 2700
 DERIVATIVE_FRACTION = 0.42
@@ -54,8 +57,41 @@ class Parent:
     small: bool
 
 
+# Bases the community built on in 2024 that the bundled Hub state (built from the 2025-2026 facts
+# tables) does not hold: real repo ids of the watched orgs, their `createdAt` approximate (to the
+# week). Without them the families other than Qwen would have no parent before 2025, their share of
+# the 2024 derivatives would go to "other", and the history would not follow ATOM's path (Qwen about
+# 1 % in January 2024). No poll lists them: the resilience index attributes them by namespace.
+HISTORIC_PARENTS = tuple(Parent(repo_id, family, date.fromisoformat(created), small) for repo_id, family, created, small in (
+    ("meta-llama/Llama-2-7b-hf", "Llama", "2023-07-13", True),
+    ("meta-llama/Llama-2-7b-chat-hf", "Llama", "2023-07-13", True),
+    ("meta-llama/Llama-2-13b-chat-hf", "Llama", "2023-07-13", False),
+    ("meta-llama/Meta-Llama-3-8B", "Llama", "2024-04-17", True),
+    ("meta-llama/Meta-Llama-3-8B-Instruct", "Llama", "2024-04-17", True),
+    ("meta-llama/Llama-3.1-8B", "Llama", "2024-07-14", True),
+    ("meta-llama/Llama-3.1-8B-Instruct", "Llama", "2024-07-18", True),
+    ("meta-llama/Llama-3.1-70B-Instruct", "Llama", "2024-07-16", False),
+    ("meta-llama/Llama-3.2-1B-Instruct", "Llama", "2024-09-18", True),
+    ("meta-llama/Llama-3.2-3B-Instruct", "Llama", "2024-09-18", True),
+    ("meta-llama/Llama-3.3-70B-Instruct", "Llama", "2024-11-26", False),
+    ("mistralai/Mistral-7B-v0.1", "Mistral", "2023-09-20", True),
+    ("mistralai/Mistral-7B-Instruct-v0.1", "Mistral", "2023-09-27", True),
+    ("mistralai/Mistral-7B-Instruct-v0.2", "Mistral", "2023-12-11", True),
+    ("mistralai/Mistral-7B-Instruct-v0.3", "Mistral", "2024-05-22", True),
+    ("google/gemma-2b-it", "Gemma", "2024-02-08", True),
+    ("google/gemma-7b-it", "Gemma", "2024-02-08", True),
+    ("google/gemma-2-2b-it", "Gemma", "2024-07-16", True),
+    ("google/gemma-2-9b-it", "Gemma", "2024-06-24", True),
+    ("google/gemma-2-27b-it", "Gemma", "2024-06-24", False),
+    ("microsoft/phi-2", "Phi", "2023-12-13", True),
+    ("microsoft/Phi-3-mini-4k-instruct", "Phi", "2024-04-22", True),
+    ("microsoft/Phi-3.5-mini-instruct", "Phi", "2024-08-16", True),
+))
+
+
 def default_parents() -> tuple[Parent, ...]:
-    """The originals of the bundled Hub state, with their family and whether they are small."""
+    """The originals of the bundled Hub state, with their family and whether they are small, and the
+    2024 bases it lacks (`HISTORIC_PARENTS`)."""
     from pathlib import Path
 
     from ..config.settings import parse_config
@@ -65,8 +101,10 @@ def default_parents() -> tuple[Parent, ...]:
 
     config = parse_config({}, Path("(defaults)"))
     records = normalize_repos(load_state(bundled_state_path()), config)
-    return tuple(Parent(r.repo_id, r.family, date.fromisoformat(r.created_at[:10]), r.size_class in ("tiny", "small"))
-                 for r in records if not r.quantized and r.line in config.analysis.counted_lines)
+    bundled = tuple(Parent(r.repo_id, r.family, date.fromisoformat(r.created_at[:10]), r.size_class in ("tiny", "small"))
+                    for r in records if not r.quantized and r.line in config.analysis.counted_lines)
+    known = {p.repo_id for p in bundled}
+    return bundled + tuple(p for p in HISTORIC_PARENTS if p.repo_id not in known)
 
 
 @dataclass
@@ -88,7 +126,8 @@ class SyntheticStream:
         for parent in sorted(self.parents, key=lambda p: (p.created, p.repo_id)):
             self._by_family.setdefault(parent.family, []).append(parent)
         self._created = {family: [p.created for p in pool] for family, pool in self._by_family.items()}
-        self._day = lru_cache(maxsize=8)(self._generate_day)
+        # A few days, and at least two listing pages' worth: a daily poll re-reads the same days.
+        self._day = lru_cache(maxsize=8 + math.ceil(2 * MAX_LIMIT / (REPOS_PER_DAY * self.scale)))(self._generate_day)
 
     def count(self, day: date) -> int:
         """How many repos `day` has: the daily volume, +-10 % by the day's own draw."""

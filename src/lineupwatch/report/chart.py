@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 # Every report's charts, in order; a chart's PNG is `<week>-<name>.png`, so Markdown can link them
 # before they are drawn.
-CHART_NAMES = ("releases", "adoption", "ecosystem")
+CHART_NAMES = ("releases", "adoption", "ecosystem", "resilience")
 
 
 @dataclass(frozen=True)

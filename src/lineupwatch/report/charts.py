@@ -14,6 +14,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 from .chart import CHART_NAMES, Chart
 from .chart_style import INK, figure, finish, message, styled
 from .ecosystem_chart import ecosystem_chart
+from .resilience_chart import resilience_chart
 from .view import SIZE_CLASSES
 
 # Okabe-Ito blues for the classes that run on ordinary hardware; greys for the rest, so the eye goes
@@ -33,7 +34,8 @@ def render_charts(report: dict) -> dict[str, Chart]:
     """Every chart of the report, keyed by the name used in file names (`<week>-<name>.png`)."""
     drawn = {"releases": releases_chart(report.get("quarterly") or {}, report.get("baseline_date")),
              "adoption": adoption_chart(report.get("indicators") or {}),
-             "ecosystem": ecosystem_chart(report.get("ecosystem") or {}, report.get("baseline_date"))}
+             "ecosystem": ecosystem_chart(report.get("ecosystem") or {}, report.get("baseline_date")),
+             "resilience": resilience_chart(report.get("resilience") or {}, report.get("baseline_date"))}
     return {name: drawn[name] for name in CHART_NAMES}
 
 

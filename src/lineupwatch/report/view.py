@@ -12,9 +12,12 @@ from urllib.parse import quote
 
 from ..analysis.wording import pace_ratio, pace_words, times
 from .ecosystem_view import ecosystem_view
+from .fits_view import fits_view
+from .resilience_view import resilience_view
 
 SIZE_CLASSES = ("tiny", "small", "medium", "large", "frontier")
 SMALL_CLASSES = ("tiny", "small")
+APPENDIX_CLASSES = ("large", "frontier")  # shown in the full report's appendix, after the budgets (issue 22)
 FORECAST_IDS = ("small-models", "open-weights")
 
 VERDICTS = {
@@ -316,7 +319,7 @@ def run_now(block: dict) -> dict:
                             for bits in block.get("bits") or []]}
                 for row in group.get("rows") or []]
         classes.append({"size_class": group.get("size_class"), "small": group.get("size_class") in SMALL_CLASSES,
-                        "rows": rows})
+                        "rows": rows, "appendix": group.get("size_class") in APPENDIX_CLASSES})
     return {"bits": block.get("bits") or [], "method": block.get("method") or "", "classes": classes}
 
 
@@ -441,8 +444,10 @@ def context(report: dict, links: Links | None = None) -> dict:
         "forecast_rows": forecast_rows(report.get("forecasts") or []),
         "health": report.get("data_health") or {},
         "eco": ecosystem_view(report.get("ecosystem")),
+        "res": resilience_view(report.get("resilience")),
         "definitions": DEFINITIONS,
         "run_now": run_now(report.get("what_to_run") or {}),
+        "fits": fits_view(report.get("fits")),
         "changes": change_lines(report.get("changes") or {}),
         "drift": licence_drift(report.get("licence_drift") or {}),
     }

@@ -248,6 +248,14 @@ def m080_stream_skipped_repos(db: Database) -> None:
     db["stream_runs"].add_column("skipped_repos", str)
 
 
+@MIGRATIONS()
+def m110_stream_quantized_parent_index(db: Database) -> None:
+    """The quantized copies of a parent, most downloaded first (what fits your machine names them as
+    community builds, issue 22): a partial index, so only the stream's quantized repos pay for it."""
+    db.execute("CREATE INDEX IF NOT EXISTS idx_stream_repos_quantized_parent ON stream_repos (parent, downloads_all_time) "
+               "WHERE relation = 'quantized'")
+
+
 def _json_blob(blob: bytes) -> Any:
     return json.loads(zlib.decompress(blob))
 

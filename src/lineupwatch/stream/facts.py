@@ -132,3 +132,56 @@ def downloads_on(db: Database, wanted: dict[str, set[str]]) -> dict[str, dict[st
     listed_from = {repo_id: (org, first, last) for repo_id, org, first, last in db.execute(
         "SELECT repo_id, lower(org), first_seen_poll, last_seen_poll FROM repos")}
     return counters_on(db, "downloadsAllTime", wanted, listed_from)
+
+
+@dataclass(frozen=True)
+class ResilienceFacts:
+    """The input of analysis/resilience.py: stored counts, not the stream re-read row by row."""
+
+    as_of: date
+    first_week: date  # Monday of the first week counted
+    # (Monday, parent, new derivatives on it that week, their 30-day downloads as last read)
+    counts: list[tuple[str, str, int, int]]
+    # every repo of the stream on a base chain of those parents: repo id -> (its parent, its parameters)
+    nodes: dict[str, tuple[str | None, float | None]]
+
+
+def load_resilience(db: Database, as_of: date, first_week: date) -> ResilienceFacts:
+    """One grouped pass over the derivatives of the weeks asked for (the covering index on
+    (released, relation, parent)), then the chains above their parents by a recursive query on the
+    primary key: a parent is walked once however many derivatives it has."""
+    if "stream_repos" not in db.table_names():
+        return ResilienceFacts(as_of, first_week, [], {})
+    start, end = first_week.isoformat(), as_of.isoformat()
+    totals: dict[tuple[str, str], list[int]] = {}
+    for released, parent, n, downloads in db.execute(
+            "SELECT released, parent, COUNT(*), SUM(COALESCE(downloads, 0)) FROM stream_repos "
+            "WHERE released BETWEEN ? AND ? AND relation IS NOT NULL AND parent IS NOT NULL GROUP BY 1, 2",
+            [start, end]):
+        key = (_monday(released), parent)
+        slot = totals.setdefault(key, [0, 0])
+        slot[0] += n
+        slot[1] += downloads or 0
+    nodes = {repo_id: (parent, params) for repo_id, parent, params in db.execute(
+        "WITH RECURSIVE chain(id) AS ("
+        " SELECT DISTINCT parent FROM stream_repos WHERE released BETWEEN ? AND ? AND parent IS NOT NULL"
+        " UNION SELECT s.parent FROM stream_repos s JOIN chain c ON s.repo_id = c.id WHERE s.parent IS NOT NULL)"
+        " SELECT s.repo_id, s.parent, s.params_b FROM chain c JOIN stream_repos s ON s.repo_id = c.id",
+        [start, end])}
+    counts = sorted((monday, parent, n, dl) for (monday, parent), (n, dl) in totals.items())
+    return ResilienceFacts(as_of, first_week, counts, nodes)
+
+
+def quantized_copies(db: Database, as_of: date, per_parent: int) -> list[dict]:
+    """The community builds of the watched repos (what fits your machine names as where to get a
+    model): the stream's repos released by the day whose counted relation is `quantized` and whose
+    parent is a watched repo, the `per_parent` most downloaded of each (all-time downloads as last
+    read, not as of the day)."""
+    if "stream_repos" not in db.table_names() or per_parent <= 0:
+        return []
+    return db.execute_returning_dicts(
+        "SELECT repo_id, parent, library_name, downloads, downloads_all_time, released FROM ("
+        " SELECT s.*, ROW_NUMBER() OVER (PARTITION BY s.parent ORDER BY COALESCE(s.downloads_all_time, 0) DESC,"
+        " s.repo_id) AS rank FROM stream_repos s WHERE s.relation = 'quantized' AND s.released <= ?"
+        " AND s.parent IN (SELECT repo_id FROM repos)) WHERE rank <= ? ORDER BY parent, rank",
+        [as_of.isoformat(), per_parent])

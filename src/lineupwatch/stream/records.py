@@ -10,6 +10,7 @@ is never made a record: the stream skips it, counts it and names it in the run.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ..normalize.names import name_params_b
 from ..normalize.payload import moment_of
@@ -45,6 +46,12 @@ class StreamRecord:
 def as_utc(value: object) -> str | None:
     """An ISO date-time as 'YYYY-MM-DDTHH:MM:SSZ' (UTC), or None when it names none: the only form
     the stream stores, compares and keeps as its newest `createdAt`."""
+    return _utc_text(value) if isinstance(value, str) else None
+
+
+@lru_cache(maxsize=65536)
+def _utc_text(value: str) -> str | None:
+    """Cached: each poll re-reads a week of repos (the re-scan), and reads each date three times."""
     moment = moment_of(value)
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
 
