@@ -350,7 +350,7 @@ def replay_hub(data_path: Path | None, port: int, latency: float, page_size: int
 
         stream = SyntheticStream(date(2024, 1, 1), day.date() if day else utc_now().date(), scale=stream_scale)
     hub = ReplayHub(models, port=port, latency_s=latency, page_size=page_size, stream=stream)
-    click.echo(f"replay Hub serving {len(models)} repos at {hub.url}"
+    click.echo(f"replay Hub serving {len(models)} repos at {hub.url} ({hub.provenance['label']})"
                + (f" and a SYNTHETIC stream at {stream_scale:g}x the Hub's volume" if stream else "") + " (Ctrl-C to stop)")
     sys.stdout.flush()
     hub.serve_forever()

@@ -79,7 +79,10 @@ def demo_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, Path]:
         {**model("ggml-org/gpt-oss-20b-GGUF", "2025-08-06", parent="openai/gpt-oss-20b", relation="quantized",
                  downloads=300_000), "library_name": "gguf"},
     ]
-    with ReplayHub(bundled_models() + community, page_size=200) as hub:
+    # the replay Hub says what it serves: the bundled facts' made-up counters and hand-made community repos
+    made_up = {"source": "replay", "label": "replay of the bundled facts with hand-made community builds",
+               "synthetic": ["children", "downloads", "likes", "stream"]}
+    with ReplayHub(bundled_models() + community, page_size=200, provenance=made_up) as hub:
         config_path = write_config(tmp_path, hub.url, stream=True, stream_rate_reserve=-1)
         run_cli("poll", "--config", str(config_path))
         run_cli("backfill-stream", "--since", "2025-08-01", "--config", str(config_path))  # the stream's history

@@ -118,8 +118,12 @@ def resilience_stream() -> list[dict]:
     ]
 
 
+# What this file's replay Hubs serve: hand-made stream repos, labelled so (the label travels with each answer)
+HAND_MADE = {"source": "synthetic", "label": "hand-made test stream", "synthetic": ["stream"]}
+
+
 def test_the_index_of_a_small_stream_through_the_cli(tmp_path: Path) -> None:
-    with ReplayHub(bundled_models() + resilience_stream(), page_size=100) as hub:
+    with ReplayHub(bundled_models() + resilience_stream(), page_size=100, provenance=HAND_MADE) as hub:
         config_path = write_config(tmp_path, hub.url, stream=True, stream_rate_reserve=-1,
                                    extra='[site]\nbase_url = "https://example.org/lw/"')
         run_cli("poll", "--config", str(config_path))
@@ -148,7 +152,7 @@ def test_the_index_of_a_small_stream_through_the_cli(tmp_path: Path) -> None:
     assert block["sentence"].startswith("Can one departure kill local AI? 2026-W47: one family (Qwen, 55% of new "
                                         "small-base derivatives) holds the majority: elephant factor 1, HHI 3,719 "
                                         "(highly concentrated, 2.69 effective families).")
-    assert block["synthetic"] and block["sentence"].endswith("(SYNTHETIC: the stream was read from a replay Hub.)")
+    assert block["synthetic"] and block["sentence"].endswith("(SYNTHETIC: the stream behind it is made up.)")
     reports = load_config(config_path).reports_path
     for name in ("2026-W47.md", "2026-W47.html"):
         text = (reports / name).read_text()

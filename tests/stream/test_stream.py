@@ -20,6 +20,8 @@ from lineupwatch.replay.synthetic_stream import SyntheticStream
 from synthetic import model
 
 WEEK = ("2026-11-16", "2026-11-22")  # ISO week 2026-W47
+# What these tests' replay Hubs serve: hand-made repos (the label travels with every answer)
+HAND_MADE = {"source": "synthetic", "label": "hand-made test stream", "synthetic": ["stream"]}
 
 
 def stream_config(tmp_path: Path, url: str, **settings: object) -> Path:
@@ -54,12 +56,12 @@ def hand_stream() -> list[dict]:
 
 
 def test_shares_and_herfindahl_match_a_hand_computation(tmp_path: Path) -> None:
-    with ReplayHub(bundled_models() + hand_stream(), page_size=100) as hub:
+    with ReplayHub(bundled_models() + hand_stream(), page_size=100, provenance=HAND_MADE) as hub:
         config_path = stream_config(tmp_path, hub.url, stream_page_size=4)
         result = run_cli("poll", "--config", str(config_path))
         assert "stream run 1: 10 repos" in result.output
     report = report_json(config_path, WEEK[1])
-    assert any("SYNTHETIC" in note for note in report["data_health"]["notes"])  # read from a loopback replay Hub
+    assert any("SYNTHETIC" in note for note in report["data_health"]["notes"])  # the hub labelled it made up
     week = week_of(report, "2026-W47")
     assert week["complete"] and week["new_repos"] == 10 and week["new_derivatives"] == 9
     # small bases: Qwen3.5-9B x3 (empero-ai's among them) and Qwen3.5-4B x1 for Qwen, gemma-3-4b-it x2

@@ -19,12 +19,13 @@ from datetime import date, datetime
 from sqlite_utils import Database
 
 from ..analysis.ecosystem_day import ecosystem_of
+from ..analysis.provenance import provenance_block
 from ..analysis.weekly import analyse
 from ..config.settings import Config
 from ..store.facts import load_facts
 from .channels import ChannelError, channels
 from .dedup import RESOLVED, Reason, decide
-from .notification import WELCOME_RULE, Notice, Notification, importance, to_send
+from .notification import WELCOME_RULE, Notice, Notification, importance, to_send, with_banner
 from .rules import Alert, AlertContext, evaluate_rules
 
 
@@ -54,6 +55,8 @@ def run_alerts(config: Config, db: Database, *, as_of: date, now: datetime, dry_
     facts = load_facts(db, as_of)
     entries, forecasts = analyse(facts, config)
     context = AlertContext(facts, entries, forecasts, now, ecosystem_of(db, config, facts, adoption=False, entries=entries))
+    # the same facts the report reads say whether any input is synthetic: every message says so first
+    banner = provenance_block(facts.polls, (context.ecosystem or {}).get("stream"), as_of)["headline"]
     current = {a.fingerprint: a for a in evaluate_rules(context, config)}
     known = {row["fingerprint"]: row for row in db["alert_state"].rows}
     # The first run that can judge the release pattern (a poll succeeded, no pattern state is known
@@ -71,7 +74,7 @@ def run_alerts(config: Config, db: Database, *, as_of: date, now: datetime, dry_
         if reason is not Reason.RESOLVED or config.mail.announce_resolved]
     if dry_run or run.read_only:
         run.created = sorted((_notice(0, alert, reason) for alert, reason in notices), key=importance)
-        run.preview = to_send(run.created, set(), config.mail.digest)
+        run.preview = with_banner(to_send(run.created, set(), config.mail.digest), banner)
         run.pending = db["notifications"].count_where("sent_at IS NULL")
         return run
     with db.atomic():
@@ -80,7 +83,7 @@ def run_alerts(config: Config, db: Database, *, as_of: date, now: datetime, dry_
         created = [_notice(db["notifications"].insert(_notification_row(alert, reason, stamp)).last_pk, alert, reason)
                    for alert, reason in notices]
     run.created = sorted(created, key=importance)
-    _deliver(db, config, run, stamp)
+    _deliver(db, config, run, stamp, banner)
     return run
 
 
@@ -137,7 +140,7 @@ def pending_notices(db: Database) -> list[Notice]:
                               "ON s.fingerprint = n.fingerprint WHERE n.sent_at IS NULL ORDER BY n.id")]
 
 
-def _deliver(db: Database, config: Config, run: AlertRun, stamp: str) -> None:
+def _deliver(db: Database, config: Config, run: AlertRun, stamp: str, banner: str | None = None) -> None:
     """Send each channel what it owes (this run's changes and those it missed before) as one
     notification; a change is done (sent_at) once every channel took it."""
     pending = pending_notices(db)
@@ -156,7 +159,7 @@ def _deliver(db: Database, config: Config, run: AlertRun, stamp: str) -> None:
     for channel in active:
         taken = {row[0] for row in db.execute(
             "SELECT notification_id FROM deliveries WHERE channel = ? AND sent_at IS NOT NULL", [channel.key])}
-        owed = to_send(pending, taken, channel.digest)
+        owed = with_banner(to_send(pending, taken, channel.digest), banner)
 
         def sent(notification: Notification, message_id: str, key: str = channel.key) -> None:
             _record(db, key, notification, message_id, stamp)

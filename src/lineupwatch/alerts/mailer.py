@@ -34,7 +34,8 @@ _HTML = Environment(autoescape=True).from_string("""<!doctype html>
 {% macro change(n, tag) %}<{{ tag }} style="font-size: 1.1em">{{ n.subject }}</{{ tag }}>
 <p><strong>{{ n.severity }}</strong> · {{ n.reason }}</p><p>{{ n.body }}</p>
 {% if n.evidence %}<ul>{% for line in n.evidence %}<li>{{ line }}</li>{% endfor %}</ul>{% endif %}{% endmacro %}
-{% if count > 1 %}<p>{{ count }} changes, most important first.</p>{% endif %}
+{% if banner %}<p><strong>{{ banner }}</strong></p>
+{% endif %}{% if count > 1 %}<p>{{ count }} changes, most important first.</p>{% endif %}
 {% for item in items %}{{ change(item.notice, "h2") }}
 {% if item.ended %}<div style="margin-left: 1.5em; padding-left: 0.8em; border-left: 3px solid #ccc">
 <p>This ended:</p>{% for n in item.ended %}{{ change(n, "h3") }}{% endfor %}</div>{% endif %}
@@ -71,7 +72,8 @@ def compose(notification: Notification, settings: MailSettings, link: str | None
     message["List-Id"] = f"lineupwatch alerts <alerts.lineupwatch.{domain}>"
     message.set_content(text_body(notification, link))
     clean_items = [Item(_clean(item.notice), tuple(map(_clean, item.ended))) for item in notification.items]
-    message.add_alternative(_HTML.render(items=clean_items, count=len(notification.notices), link=link),
+    message.add_alternative(_HTML.render(items=clean_items, count=len(notification.notices), link=link,
+                                         banner=clean_text(notification.banner or "")),
                             subtype="html")
     return message
 
@@ -85,7 +87,9 @@ def text_body(notification: Notification, link: str | None) -> str:
     """The plain-text notification: the mail's text part, every webhook's message and the dry
     run's print. Each change with its evidence, most important first; a resolution under the
     change that ended it."""
-    parts = [f"{len(notification.notices)} changes, most important first."] if len(notification.notices) > 1 else []
+    parts = [one_line(notification.banner, 1000)] if notification.banner else []
+    if len(notification.notices) > 1:
+        parts.append(f"{len(notification.notices)} changes, most important first.")
     for item in notification.items:
         lines = _change_lines(item.notice)
         if item.ended:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .dedup import Reason
 from .rules import ENDED_BY, RULES
@@ -60,6 +60,8 @@ class Notification:
     """One message's worth of changes, most important first."""
 
     items: tuple[Item, ...]
+    # The first line of the message when the facts behind it are synthetic (analysis/provenance.py)
+    banner: str | None = None
 
     @property
     def notices(self) -> list[Notice]:
@@ -126,3 +128,8 @@ def to_send(pending: list[Notice], taken: set[int], grouped: bool = True) -> lis
     if not owed:
         return []
     return [group(owed)] if grouped else [group([notice]) for notice in sorted(owed, key=importance)]
+
+
+def with_banner(notifications: list[Notification], banner: str | None) -> list[Notification]:
+    """The notifications with the synthetic-data banner every channel puts first (None: none)."""
+    return [replace(n, banner=banner) for n in notifications] if banner else notifications

@@ -93,9 +93,10 @@ def ecosystem_block(facts: EcosystemFacts, config: Config, new_gens: dict[str, d
 def stream_notes(stream: dict) -> list[str]:
     """What a reader must know about where the stream's figures come from (also in data health)."""
     notes = []
-    if stream.get("loopback"):
-        notes.append("The Hub-wide stream was read from a replay Hub on loopback: its repos, shares and downloads "
-                     "are SYNTHETIC (lineupwatch.replay.synthetic_stream), shaped on published figures, not measured.")
+    label = stream.get("provenance") or {}
+    if stream.get("synthetic"):
+        notes.append(f"The Hub-wide stream is SYNTHETIC ({'; '.join(label.get('labels') or ['a replay Hub'])}): "
+                     "its repos, shares and downloads are made up, not measured.")
     if stream.get("read_later"):
         notes.append(f"{stream['read_later']} stream run(s) read the Hub after this report's day (a backfill): "
                      "weeks are counted by each repo's release day.")

@@ -38,7 +38,7 @@ def ecosystem_of(db: Database, config: Config, facts: Facts, adoption: bool = Tr
     # lifts it to its own top-level `resilience` block
     # (the rules read the weeks since the baseline only: without adoption, the alerts' call, the
     # index starts at the baseline week instead of `resilience_since`)
-    block["resilience"] = resilience_of(db, config, facts, entries, synthetic=bool(stream.runs.get("loopback")),
+    block["resilience"] = resilience_of(db, config, facts, entries, synthetic=bool(stream.runs.get("synthetic")),
                                         since=None if adoption else config.analysis.baseline_date)
     if not adoption:
         return block
@@ -56,8 +56,8 @@ def ecosystem_of(db: Database, config: Config, facts: Facts, adoption: bool = Tr
 def resilience_of(db: Database, config: Config, facts: Facts, entries: list[Entry], synthetic: bool = False,
                   since: date | None = None) -> dict:
     """The `resilience` block of a day: weekly since `since` (default `resilience_since`), from the
-    stream's stored counts; `synthetic`: the stream was read from a replay Hub on loopback, and the
-    block says so."""
+    stream's stored counts; `synthetic`: the stored stream runs' labels say its figures are made up,
+    and the block says so."""
     since = since or config.analysis.resilience_since
     start = since - timedelta(days=since.weekday())
     return resilience_block(load_resilience(db, facts.as_of, start), config, facts.repos, entries, synthetic=synthetic)

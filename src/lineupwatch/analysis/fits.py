@@ -393,5 +393,5 @@ def _freshness_note(last_poll: str | None, last_stream: str | None, as_of: date,
     note = (f"Data behind the picks: models and official builds from the last poll ({age(last_poll)}); "
             f"community builds from the last Hub-wide stream run ({age(last_stream)}).")
     if synthetic:
-        note += " The stream was read from a replay Hub: its community builds are SYNTHETIC."
+        note += " The stream's labels say it is made up: its community builds are SYNTHETIC."
     return note

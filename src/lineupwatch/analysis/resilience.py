@@ -247,7 +247,7 @@ def resilience_block(facts: ResilienceFacts, config: Config, repos: list[Repo], 
             "publisher_days": config.analysis.resilience_publisher_days,
             "attributed_by": roots, "latest_week": latest["week"] if latest else None, "synthetic": synthetic,
             "sentence": (sentence(latest, config.analysis.resilience_publisher_days)
-                         + (" (SYNTHETIC: the stream was read from a replay Hub.)" if synthetic else ""))
+                         + (" (SYNTHETIC: the stream behind it is made up.)" if synthetic else ""))
             if latest else None}
 
 

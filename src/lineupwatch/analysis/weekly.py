@@ -14,6 +14,7 @@ from .fits import fits_block
 from .forecasts import ForecastResult, evaluate
 from .health import hub_health, with_stale_orgs
 from .licences import licence_of
+from .provenance import provenance_block
 from .runnow import licence_drift, what_to_run
 
 SCHEMA_VERSION = 1
@@ -70,6 +71,8 @@ def build_report(facts: Facts, config: Config, alerts: list[dict] | None = None,
         "ecosystem": ecosystem,  # analysis/ecosystem.py, from the Hub-wide stream
         "resilience": resilience,  # analysis/resilience.py: can one departure kill local AI?
         "fits": fits_of(facts, config, entries, ecosystem, community_builds),  # analysis/fits.py
+        # where each input came from, and whether any is synthetic (analysis/provenance.py)
+        "provenance": provenance_block(facts.polls, (ecosystem or {}).get("stream"), as_of),
     }
 
 
@@ -80,7 +83,7 @@ def fits_of(facts: Facts, config: Config, entries: list[Entry], ecosystem: dict 
     stream = (ecosystem or {}).get("stream") or {}
     return fits_block(entries, config.fits, facts.as_of, adoption=(ecosystem or {}).get("adoption"),
                       community=community_builds, last_poll=polls[-1].started_at if polls else None,
-                      last_stream_run=stream.get("last_ok"), stream_synthetic=bool(stream.get("loopback")))
+                      last_stream_run=stream.get("last_ok"), stream_synthetic=bool(stream.get("synthetic")))
 
 
 def new_this_week(repos: list[Repo], entries: list[Entry], as_of: date, config: Config) -> list[dict]:

@@ -34,6 +34,11 @@ LISTING_EXPAND = [
     "library_name", "downloads", "downloadsAllTime", "likes", "gated", "private", "disabled", "cardData",
 ]
 
+# A replay Hub says what it serves in this header (JSON: source, label, the synthetic figures); the
+# real Hub sends none, and a page without it is the Hub's own listing.
+PROVENANCE_HEADER = "X-Lineupwatch-Provenance"
+HUB = {"source": "hub", "label": "the Hub listing", "synthetic": []}
+
 # 429 is handled here, not in http_backoff: its Retry-After can be minutes, past the poll deadline.
 RETRY_STATUSES = (500, 502, 503, 504)
 
@@ -60,6 +65,7 @@ class HubClient:
     base_wait_s: float = 1.0
     listing_requests: int = 0
     info_requests: int = 0
+    provenance: dict | None = None  # what the answers so far said they are (None before the first)
 
     def fetch_org(self, org: str, on_page: PageCallback | None = None) -> list[dict]:
         """Every repo of one org, newest first, de-duplicated by id (a repo created mid-poll
@@ -109,6 +115,7 @@ class HubClient:
                     self._wait_out_rate_limit(org, response)
                     continue
                 hf_raise_for_status(response)
+                self.provenance = merge_provenance(self.provenance, provenance_of(response))
                 return response
             except (HfHubHTTPError, httpx2.HTTPError) as err:
                 raise PollError(org, self.endpoint, f"{what}: {_describe(err)}", _hub_wide(err)) from err
@@ -135,6 +142,32 @@ class HubClient:
         if remaining is None:
             return self.timeout_s
         return max(0.05, min(self.timeout_s, remaining / (self.max_retries + 1)))
+
+
+def provenance_of(response: httpx2.Response) -> dict:
+    """The label an answer carries; the real Hub's answers carry none. A label that is not JSON
+    is kept as prose, and, unreadable, counts as synthetic: a doubt is said, never hidden."""
+    text = response.headers.get(PROVENANCE_HEADER)
+    if text is None:
+        return dict(HUB)
+    try:
+        label = json.loads(text)
+    except ValueError:
+        return {"source": "unknown", "label": text[:200], "synthetic": ["all"]}
+    if not isinstance(label, dict):
+        return {"source": "unknown", "label": str(label)[:200], "synthetic": ["all"]}
+    synthetic = label.get("synthetic")
+    return {"source": str(label.get("source") or "replay"), "label": str(label.get("label") or ""),
+            "synthetic": sorted(str(s) for s in synthetic) if isinstance(synthetic, list) else []}
+
+
+def merge_provenance(old: dict | None, new: dict) -> dict:
+    """One label for a poll's pages: the same one, or every source and synthetic figure seen."""
+    if old is None or old == new:
+        return new
+    return {"source": old["source"] if old["source"] == new["source"] else f"{old['source']}+{new['source']}",
+            "label": old["label"] if old["label"] == new["label"] else f"{old['label']} + {new['label']}",
+            "synthetic": sorted(set(old["synthetic"]) | set(new["synthetic"]))}
 
 
 def _json_page(response: httpx2.Response, org: str, endpoint: str, page: int) -> list[dict]:

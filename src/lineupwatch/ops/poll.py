@@ -77,7 +77,8 @@ def run_poll(config: Config, db: Database, *, endpoint: str, now: Clock,
     failures = [failure_line(org, endpoint, reason, config) for org, reason in failed.items()]
     outcomes = [{"org": org, "status": "ok", "reason": None, "repo_count": len(listings[org])} if org in listings
                 else {"org": org, "status": "failed", "reason": failed[org], "repo_count": None} for org in orgs]
-    poll_row = {"started_at": started, "endpoint": endpoint, "orgs": json.dumps(orgs)}
+    poll_row = {"started_at": started, "endpoint": endpoint, "orgs": json.dumps(orgs),
+                "provenance": json.dumps(client.provenance) if client.provenance else None}  # m090: what the answers said they are
     if not listings:
         with db.atomic():
             poll_id = store.record_failed_poll(db, {**poll_row, "finished_at": _iso(now()), "error": "; ".join(failures),

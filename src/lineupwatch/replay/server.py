@@ -26,6 +26,8 @@ from pathlib import Path
 from typing import Protocol
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
+from . import labels
+
 LISTING_EXPAND = (
     "author", "cardData", "config", "createdAt", "disabled", "downloads", "downloadsAllTime", "evalResults",
     "gated", "gguf", "inference", "inferenceProviderMapping", "lastModified", "library_name", "likes",
@@ -44,12 +46,37 @@ FAULT_KINDS = frozenset({"rate_limit", "error", "forbidden", "malformed", "drop"
 _INFO_PATH = re.compile(r"/api/models/([^/]+/[^/]+)(?:/revision/[^/]+)?")
 
 
-def load_state(path: str | Path) -> list[dict]:
-    """Read a Hub-state file: a JSON array of model objects, plain or gzipped (by suffix)."""
+class LabeledState(list):
+    """A Hub state (a list of model objects) that knows what it is: `provenance` is the label a
+    ReplayHub serving it sends (labels.py), None when nobody said."""
+
+    provenance: dict | None = None
+
+
+def labeled(models: list[dict], provenance: dict | None) -> LabeledState:
+    state = LabeledState(models)
+    state.provenance = provenance
+    return state
+
+
+def provenance_path(path: str | Path) -> Path:
+    """Where a Hub-state file says what it holds: `<name>.provenance.json` beside it (the bundled
+    state's says its counters are made up; a recording of the real Hub needs none)."""
+    path = Path(path)
+    stem = path.name.removesuffix(".gz").removesuffix(".json")
+    return path.with_name(f"{stem}.provenance.json")
+
+
+def load_state(path: str | Path) -> LabeledState:
+    """Read a Hub-state file: a JSON array of model objects, plain or gzipped (by suffix), with the
+    provenance label its sidecar file gives (None without one)."""
     path = Path(path)
     opener = gzip.open if path.suffix == ".gz" else open
     with opener(path, "rt", encoding="utf-8") as handle:
-        return json.load(handle)
+        models = json.load(handle)
+    sidecar = provenance_path(path)
+    label = json.loads(sidecar.read_text(encoding="utf-8")) if sidecar.exists() else None
+    return labeled(models, label)
 
 
 def save_state(models: list[dict], path: str | Path) -> None:
@@ -135,8 +162,13 @@ class ReplayHub:
 
     def __init__(self, models: list[dict], *, page_size: int = 1000, latency_s: float = 0.0,
                  faults: list[Fault] | None = None, host: str = "127.0.0.1", port: int = 0,
-                 token: str | None = None, stream: StreamSource | None = None) -> None:
+                 token: str | None = None, stream: StreamSource | None = None,
+                 provenance: dict | None = None) -> None:
+        """`provenance`: what the models are (labels.py), sent with every listing answer; by
+        default the label the models carry (load_state, HubTimeline), else "replay of recorded
+        Hub answers". The stream's label is its own (`stream.provenance`)."""
         self.page_size = page_size
+        self.provenance = provenance or getattr(models, "provenance", None) or dict(labels.RECORDED)
         self.stream = stream  # extra Hub-wide new repos (stream_fixture), merged into author-less listings
         self.token = token  # when set, a request carrying another bearer token gets 401, as on the Hub
         self.latency_s = latency_s
@@ -156,8 +188,10 @@ class ReplayHub:
         return f"http://{host}:{port}"
 
     def set_models(self, models: list[dict]) -> None:
-        """Swap the Hub state; a request in flight finishes on the state it started with."""
+        """Swap the Hub state; a request in flight finishes on the state it started with. A labeled
+        state brings its label along."""
         self._state = _State(models)
+        self.provenance = getattr(models, "provenance", None) or self.provenance
 
     def start(self) -> ReplayHub:
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True,
@@ -250,7 +284,7 @@ class ReplayHub:
             model = models[position]
             if search in model["id"].lower() and all(_has_tag(model, value) for value in filters):
                 items.append(_project(model, expand or DEFAULT_FIELDS))
-        headers = {}
+        headers = {labels.HEADER: json.dumps(self.provenance, separators=(",", ":"))}
         if position > 0:
             query = [(k, v) for k, v in params if k != "cursor"] + [("cursor", _encode_cursor(keys[position], page + 1))]
             headers["Link"] = f'<{base_url}/api/models?{urlencode(query)}>; rel="next"'
@@ -264,7 +298,8 @@ class ReplayHub:
         mine = [(keys[i], models[i]) for i in range(len(keys) - 1, max(len(keys) - limit - 2, -1), -1)]
         merged = sorted(mine + generated, key=lambda pair: pair[0], reverse=True)
         items = [_project(model, expand or DEFAULT_FIELDS) for _, model in merged[:limit]]
-        headers = {}
+        label = labels.merged([self.provenance, getattr(self.stream, "provenance", None) or labels.SYNTHETIC_STREAM])
+        headers = {labels.HEADER: json.dumps(label, separators=(",", ":"))}
         if len(merged) > limit:
             query = [(k, v) for k, v in params if k != "cursor"] + [("cursor", _encode_cursor(merged[limit - 1][0], page + 1))]
             headers["Link"] = f'<{base_url}/api/models?{urlencode(query)}>; rel="next"'

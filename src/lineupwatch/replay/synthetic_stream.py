@@ -23,7 +23,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
+from typing import ClassVar
 
+from .labels import SYNTHETIC_STREAM
 from .server import MAX_LIMIT
 
 REPOS_PER_DAY = 2700
@@ -120,6 +122,7 @@ class SyntheticStream:
     scale: float = 1.0
     parents: tuple[Parent, ...] = field(default_factory=default_parents)
     edits: dict[str, dict] = field(default_factory=dict)
+    provenance: ClassVar[dict] = SYNTHETIC_STREAM  # what the replay Hub labels its repos with
 
     def __post_init__(self) -> None:
         self._by_family: dict[str, list[Parent]] = {}

@@ -18,7 +18,7 @@ from importlib import resources
 from pathlib import Path
 
 from .fixtures import bundled_state_path
-from .server import load_state
+from .server import labeled, load_state
 
 STATE_AS_OF = datetime(2026, 11, 22, 23, 59, 59, tzinfo=timezone.utc)
 FIRST_WEEKS_DAYS = 14.0  # the time scale of the adoption curve: half the growth of a year comes early
@@ -38,7 +38,8 @@ class _Repo:
 class HubTimeline:
     """The bundled Hub state, moment by moment."""
 
-    def __init__(self, models: list[dict], public_at: dict[str, str]) -> None:
+    def __init__(self, models: list[dict], public_at: dict[str, str], provenance: dict | None = None) -> None:
+        self.provenance = provenance or getattr(models, "provenance", None)  # sent along with each state
         self.repos = sorted((_Repo(m, _moment(public_at.get(m["id"]) or m.get("createdAt") or ""))
                              for m in models), key=lambda r: (r.public, r.model["id"]))
 
@@ -54,7 +55,7 @@ class HubTimeline:
 
     def state_at(self, moment: datetime) -> list[dict]:
         """The repos public at `moment`, as the Hub's listing would have returned them then."""
-        return [_grown(repo, moment) for repo in self.repos if repo.public <= moment]
+        return labeled([_grown(repo, moment) for repo in self.repos if repo.public <= moment], self.provenance)
 
 
 def _grown(repo: _Repo, moment: datetime) -> dict:

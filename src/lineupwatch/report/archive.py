@@ -56,7 +56,7 @@ def report_json(report: dict) -> str:
 # `.summaries/<week>.json`, so that the index of a year of weeks does not parse a year of full
 # reports (on a Hub of 10,000 repos each is over a megabyte: 0.6 s at 39 weeks, growing every
 # week). A hidden directory: whoever globs `*-W*.json` in the reports gets the reports only.
-SUMMARY_KEYS = ("as_of", "changes", "forecasts", "week")
+SUMMARY_KEYS = ("as_of", "changes", "forecasts", "week", "provenance")
 SUMMARY_DIR = ".summaries"
 
 

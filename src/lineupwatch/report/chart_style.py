@@ -47,8 +47,10 @@ def styled(build: Callable[..., Chart]) -> Callable[..., Chart]:
     return wrapper
 
 
-def figure(title: str, has_data: bool) -> tuple[Figure, Axes]:
-    """A titled figure; a low one when it will only hold a sentence saying why it is empty."""
+def figure(title: str, has_data: bool, synthetic: bool = False) -> tuple[Figure, Axes]:
+    """A titled figure; a low one when it will only hold a sentence saying why it is empty.
+    `synthetic`: its numbers rest on made-up figures (the report's provenance), and the title says so."""
+    title = f"SYNTHETIC: {title}" if synthetic else title
     fig = Figure(figsize=(8, 3.6 if has_data else 1.2), layout="constrained")
     ax = fig.add_subplot()
     ax.set_title(title, loc="left", fontsize=11, color=INK, parse_math=False)

@@ -33,10 +33,18 @@ SMALL_COLOUR, LARGER_COLOUR = "#0072B2", "#D55E00"
 def render_charts(report: dict) -> dict[str, Chart]:
     """Every chart of the report, keyed by the name used in file names (`<week>-<name>.png`)."""
     drawn = {"releases": releases_chart(report.get("quarterly") or {}, report.get("baseline_date")),
-             "adoption": adoption_chart(report.get("indicators") or {}),
-             "ecosystem": ecosystem_chart(report.get("ecosystem") or {}, report.get("baseline_date")),
-             "resilience": resilience_chart(report.get("resilience") or {}, report.get("baseline_date"))}
+             "adoption": adoption_chart(report.get("indicators") or {}, synthetic_section(report, "adoption")),
+             "ecosystem": ecosystem_chart(report.get("ecosystem") or {}, report.get("baseline_date"),
+                                          synthetic_section(report, "ecosystem")),
+             "resilience": resilience_chart(report.get("resilience") or {}, report.get("baseline_date"),
+                                            synthetic_section(report, "resilience"))}
     return {name: drawn[name] for name in CHART_NAMES}
+
+
+def synthetic_section(report: dict, section: str) -> bool:
+    """The report's provenance says this section's numbers rest on made-up figures."""
+    sections = ((report.get("provenance") or {}).get("sections") or {})
+    return bool((sections.get(section) or {}).get("synthetic"))
 
 
 @styled
@@ -77,11 +85,11 @@ def releases_chart(quarterly: dict, baseline_date: str | None) -> Chart:
 
 
 @styled
-def adoption_chart(indicators: dict) -> Chart:
+def adoption_chart(indicators: dict, synthetic: bool = False) -> Chart:
     """30-day downloads of small versus larger entries at each poll; a trend needs two polls."""
     points = sorted(indicators.get("points") or [], key=lambda p: p.get("date") or "")
     family = indicators.get("family") or "the watched family"
-    fig, ax = figure(f"{family}: 30-day downloads, small (<= 10B) vs larger entries", len(points) >= 2)
+    fig, ax = figure(f"{family}: 30-day downloads, small (<= 10B) vs larger entries", len(points) >= 2, synthetic)
     if len(points) < 2:
         message(ax, f"{'Only 1 poll' if points else 'No polls'} so far: a trend needs at least two.")
     else:

@@ -18,11 +18,11 @@ REST_COLOUR = "#BDBDBD"
 
 
 @styled
-def ecosystem_chart(ecosystem: dict, baseline_date: str | None) -> Chart:
+def ecosystem_chart(ecosystem: dict, baseline_date: str | None, synthetic: bool = False) -> Chart:
     weeks = [w for w in ecosystem.get("weeks") or [] if w.get("small_share")]
     families = shown_families(ecosystem)
     primary = ecosystem.get("family") or "the primary family"
-    fig, ax = figure(f"Share of new derivatives of small (<= 10B) bases, by base family, per week", len(weeks) >= 2)
+    fig, ax = figure(f"Share of new derivatives of small (<= 10B) bases, by base family, per week", len(weeks) >= 2, synthetic)
     if len(weeks) < 2:
         message(ax, "No Hub-wide stream yet: run a poll, or lineupwatch backfill-stream --since DATE")
         return finish(fig, "ecosystem")

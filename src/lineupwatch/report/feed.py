@@ -21,7 +21,8 @@ def entry_title(report: dict) -> str:
     family = view.primary_family(report)
     small = next((f for f in report.get("forecasts") or []
                   if f.get("family") == family and f.get("id") == "small-models"), {})
-    return f"lineupwatch {report.get('week')}: {small.get('verdict') or 'no verdict'} ({family} small-models)"
+    title = f"lineupwatch {report.get('week')}: {small.get('verdict') or 'no verdict'} ({family} small-models)"
+    return f"SYNTHETIC DATA: {title}" if view.synthetic_headline(report) else title
 
 
 def render_feed(reports: list[dict], links: view.Links | None = None) -> str:
@@ -44,8 +45,11 @@ def render_feed(reports: list[dict], links: view.Links | None = None) -> str:
         _text(entry, "title", entry_title(report))
         _text(entry, "updated", _timestamp(report))
         ET.SubElement(entry, f"{{{ATOM}}}link", rel="alternate", type="text/html", href=links(f"{report.get('week')}.html"))
-        _text(entry, "summary", view.headline_summary(report) or "no forecasts in this report")
-        content = _text(entry, "content", fragment.render(headline=view.headline(report), week=report.get("week"), link=links))
+        synthetic = view.synthetic_headline(report)
+        summary = view.headline_summary(report) or "no forecasts in this report"
+        _text(entry, "summary", f"{synthetic} {summary}" if synthetic else summary)
+        content = _text(entry, "content", fragment.render(headline=view.headline(report), week=report.get("week"), link=links,
+                                                          synthetic=synthetic))
         content.set("type", "html")
     ET.indent(feed)
     return ET.tostring(feed, encoding="unicode", xml_declaration=True) + "\n"

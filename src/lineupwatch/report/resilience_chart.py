@@ -14,10 +14,10 @@ HHI_COLOUR, SHARE_COLOUR, EF_COLOUR, PUB_COLOUR = "#0072B2", "#E69F00", "#009E73
 
 
 @styled
-def resilience_chart(resilience: dict, baseline_date: str | None) -> Chart:
+def resilience_chart(resilience: dict, baseline_date: str | None, synthetic: bool = False) -> Chart:
     weeks = [w for w in resilience.get("weeks") or [] if w["local"].get("hhi") is not None]
     fig, ax = figure("Can one departure kill local AI? Concentration of new derivatives of local (<= 10B) bases",
-                     len(weeks) >= 2)
+                     len(weeks) >= 2, synthetic)
     if len(weeks) < 2:
         message(ax, "No Hub-wide stream yet: run a poll, or lineupwatch backfill-stream --since 2024-01-01")
         return finish(fig, "resilience")

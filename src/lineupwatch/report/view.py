@@ -427,10 +427,31 @@ def number(value: object) -> str:
     return f"{value:,}" if isinstance(value, int) else f"{value:,.1f}".removesuffix(".0")
 
 
+SECTIONS = ("forecasts", "lineup", "coverage", "licences", "adoption", "ecosystem", "resilience", "fits",
+            "community_builds")
+
+
+def provenance_view(report: dict) -> dict:
+    """The report's provenance for the templates: `headline` (the first line of every output when
+    an input is synthetic, else None), and per section its source line and `mark` (" (SYNTHETIC)"
+    for a title whose numbers rest on made-up figures, else "")."""
+    block = report.get("provenance") or {}
+    sections = block.get("sections") or {}
+    return {"headline": block.get("headline"),
+            "source": {name: (sections.get(name) or {}).get("source") or "" for name in SECTIONS},
+            "mark": {name: " (SYNTHETIC)" if (sections.get(name) or {}).get("synthetic") else "" for name in SECTIONS}}
+
+
+def synthetic_headline(report: dict) -> str | None:
+    """What every output says first when any input of the report is synthetic."""
+    return (report.get("provenance") or {}).get("headline")
+
+
 def context(report: dict, links: Links | None = None) -> dict:
     """Everything the report templates read, computed once."""
     indicators = report.get("indicators") or {}
     return {
+        "prov": provenance_view(report),
         "r": report, "family": primary_family(report), "headline": headline(report), "link": links or Links(),
         "description": headline_summary(report),
         "new": report.get("new_this_week") or [],

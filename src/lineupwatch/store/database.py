@@ -249,6 +249,16 @@ def m080_stream_skipped_repos(db: Database) -> None:
 
 
 @MIGRATIONS()
+def m090_provenance(db: Database) -> None:
+    """What each poll and each stream run read (issue 20): the label the answers carried, as JSON
+    `{"source": "hub" | "replay" | "synthetic", "label": ..., "synthetic": [figures made up]}`; the
+    real Hub sends none ("hub"). Rows from before are NULL: unknown, and said so."""
+    for table in ("polls", "stream_runs"):
+        if table in db.table_names() and "provenance" not in db[table].columns_dict:
+            db[table].add_column("provenance", str)
+
+
+@MIGRATIONS()
 def m110_stream_quantized_parent_index(db: Database) -> None:
     """The quantized copies of a parent, most downloaded first (what fits your machine names them as
     community builds, issue 22): a partial index, so only the stream's quantized repos pay for it."""

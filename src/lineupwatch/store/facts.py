@@ -76,6 +76,7 @@ class Poll:
     status: str  # ok | partial (some orgs failed, the others stored) | failed
     error: str | None
     warnings: str | None = None  # JSON list of the poll's data-health notes
+    provenance: str | None = None  # JSON label the answers carried (m090); None: polled before it was kept
 
     @property
     def stored(self) -> bool:
@@ -100,7 +101,7 @@ def load_facts(db: Database, as_of: date, trend_family: str | None = None) -> Fa
     state at up to TREND_POINTS polls, so it is read only when asked, for one family)."""
     day = as_of.isoformat()
     polls = [Poll(*row) for row in db.execute(
-        "SELECT id, started_at, status, error, warnings FROM polls WHERE substr(started_at, 1, 10) <= ? ORDER BY id", [day])]
+        "SELECT id, started_at, status, error, warnings, provenance FROM polls WHERE substr(started_at, 1, 10) <= ? ORDER BY id", [day])]
     ok_polls = [p for p in polls if p.stored]
     last_poll = ok_polls[-1].id if ok_polls else None
     state = _state_at(db, last_poll)

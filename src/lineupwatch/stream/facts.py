@@ -17,7 +17,8 @@ from sqlite_utils import Database
 from ..store.raw_archive import counters_on
 
 _NO_RUNS = {"runs": 0, "ok": 0, "failed": 0, "last_ok": None, "last_error": None, "backfilled": False,
-            "read_later": 0, "loopback": False, "skipped": 0, "skipped_repos": []}
+            "read_later": 0, "synthetic": False, "provenance": None, "since": None, "skipped": 0,
+            "skipped_repos": []}
 
 
 @dataclass(frozen=True)
@@ -99,8 +100,8 @@ def _candidates(db: Database, since: date, as_of: date, small_b: float, pipeline
 def _runs(db: Database, day: str) -> dict:
     """Stream runs up to the day, and whether the stream was read (backfilled) only later; what the
     last good run up to the day could not read (a count, and the first few named "<id>: <why>")."""
-    rows = db.execute_returning_dicts("SELECT kind, status, started_at, endpoint, error, skipped, skipped_repos "
-                                      "FROM stream_runs ORDER BY id")
+    rows = db.execute_returning_dicts("SELECT kind, status, started_at, endpoint, error, skipped, skipped_repos, "
+                                      "since, provenance FROM stream_runs ORDER BY id")
     known = [r for r in rows if r["started_at"][:10] <= day]
     ok = [r for r in known if r["status"] == "ok"]
     last = known[-1] if known else None
@@ -109,14 +110,26 @@ def _runs(db: Database, day: str) -> dict:
             "last_error": last["error"] if last and last["status"] != "ok" else None,
             "backfilled": any(r["kind"] == "backfill" for r in rows),
             "read_later": len(rows) - len(known),
-            "loopback": bool(rows) and all(_loopback(r["endpoint"]) for r in rows),
+            **_provenance(rows),
             "skipped": (ok[-1]["skipped"] or 0) if ok else 0,
             "skipped_repos": json.loads(ok[-1]["skipped_repos"] or "[]") if ok else []}
 
 
-def _loopback(endpoint: str | None) -> bool:
-    host = (endpoint or "").split("://", 1)[-1].split("/", 1)[0].rsplit(":", 1)[0]
-    return host in ("127.0.0.1", "localhost", "[::1]") or host.startswith("127.")
+def _provenance(rows: list[dict]) -> dict:
+    """Where the stored stream came from, by the labels its runs stored (m090), never by the
+    endpoint's address: every source and synthetic figure of the runs that stored pages, and the
+    earliest day they cover (a backfill's `since`, else the first run's day). A run from before
+    labels were kept counts as "not recorded"."""
+    stored = [r for r in rows if r["status"] == "ok" or (r["kind"] == "backfill" and r["provenance"])]
+    labels = [json.loads(r["provenance"]) if r["provenance"] else None for r in stored]
+    known = [label for label in labels if label]
+    synthetic = sorted({name for label in known for name in label.get("synthetic", [])})
+    sources = list(dict.fromkeys(label.get("source", "replay") for label in known))
+    texts = list(dict.fromkeys(label.get("label", "") for label in known))
+    starts = [r["since"] if r["kind"] == "backfill" and r["since"] else r["started_at"][:10] for r in stored]
+    return {"synthetic": bool(synthetic), "since": min(starts) if starts else None,
+            "provenance": {"sources": sources, "labels": texts, "synthetic": synthetic,
+                           "unlabelled": sum(1 for label in labels if label is None)} if stored else None}
 
 
 def ok_poll_days(db: Database, as_of: date) -> list[str]:

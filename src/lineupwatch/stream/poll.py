@@ -19,7 +19,7 @@ from datetime import date, datetime, timedelta, timezone
 from sqlite_utils import Database
 
 from ..config.settings import Config
-from ..hub.client import HubClient, PollError
+from ..hub.client import HubClient, PollError, merge_provenance
 from ..normalize.payload import RepoError
 from . import store as stream_store
 from .fetch import StreamPage, first_page_url, relative, stream_pages
@@ -104,7 +104,8 @@ def _read_and_store(config: Config, db: Database, client: HubClient, endpoint: s
         stream_store.update_run(db, run_id, {
             "status": "ok", "finished_at": _iso(now()), "cutoff": cutoff, "newest_created": newest or newest_before,
             "pages": len(pages), "repos": repos, "new": new, "updated": updated, "requests": client.listing_requests,
-            "error": warning, "skipped": len(skipped), "skipped_repos": stream_store.named_skips(skipped)})
+            "error": warning, "skipped": len(skipped), "skipped_repos": stream_store.named_skips(skipped),
+            "provenance": _provenance(client)})
     return StreamResult(run_id, len(pages), repos, new, updated, client.listing_requests, cutoff, warning=warning,
                         skipped=len(skipped))
 
@@ -138,7 +139,8 @@ def run_backfill(config: Config, db: Database, *, endpoint: str, since: date, no
                               updated=totals["updated"] + u, requests=totals["requests"] + 1,
                               skipped=totals["skipped"] + len(page.skipped))
                 stream_store.update_run(db, run_id, {**totals, "skipped_repos": stream_store.named_skips(named),
-                                                     "cursor": None if finished else relative(page.next_url)})
+                                                     "cursor": None if finished else relative(page.next_url),
+                                                     "provenance": _provenance(client, done.get("provenance"))})
             oldest = created_of(kept[-1]) if kept else oldest
             if on_page:
                 on_page(page, totals["repos"])
@@ -153,6 +155,15 @@ def run_backfill(config: Config, db: Database, *, endpoint: str, since: date, no
         stream_store.update_run(db, run_id, {"status": "ok", "finished_at": _iso(now()), "cursor": None})
     return StreamResult(run_id, totals["pages"], totals["repos"], totals["new"], totals["updated"],
                         totals["requests"], oldest, resumed=resume is not None, skipped=totals["skipped"])
+
+
+def _provenance(client: HubClient, before: str | None = None) -> str | None:
+    """The run's provenance column (m090): what the pages said they are, merged with what the
+    pages of an interrupted run read before said."""
+    label = client.provenance
+    if before:
+        label = merge_provenance(json.loads(before), label) if label else json.loads(before)
+    return json.dumps(label) if label else None
 
 
 def _reason(err: BaseException) -> str:
