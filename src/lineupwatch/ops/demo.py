@@ -24,13 +24,14 @@ from ..config.settings import (
     load_config,
     parse_config,
 )
-from ..replay.server import ReplayHub
-from ..replay.synthetic_stream import DEMO_SCALE, demo_stream
-from ..replay.timeline import HubTimeline
-from ..report import writer as reporting
+from ..replay.synthetic_stream import DEMO_SCALE
+from ..replay.timeline import STATE_AS_OF
+from ..replay.timeline_hub import TimelineHub, TimelineHubFailed
 from ..store import database as store
 from ..stream.poll import StreamResult
 from . import job as jobs
+from .demo_worker import DayWorker, StreamWorker, WorkerFailed
+from .poll import watched_orgs
 
 DEMO_START = date(2026, 1, 5)  # a Monday, eight weeks before the baseline: the job was already running
 POLL_TIME = time(6, 17, tzinfo=timezone.utc)  # the shipped timer's time of day
@@ -71,35 +72,51 @@ class DemoResult:
 
 def run_demo(out_dir: Path, until: date, echo: Callable[[str], None], start: date = DEMO_START) -> Path:
     """Run the job once a day from `start` to `until` (capped at the timeline's last day) and
-    write the reports; returns the newest week's HTML page."""
+    write the reports; returns the newest week's HTML page.
+
+    Each day is one run of the job, its steps as `run_job` takes them: the org poll, the stream
+    poll, the weekly report when one is due, the alerts. Processes share the days: the replay Hub
+    answers from its own (TimelineHub); this one polls the orgs while a StreamWorker polls the
+    stream (the two steps read the same Hub and write tables of their own); a DayWorker takes each
+    day's report and alerts from a copy of the database pinned after that day's polls, while this
+    one polls the next day. The files are those the job writes day by day in one process."""
     config = demo_config(out_dir)
-    timeline = HubTimeline.bundled()
-    until = min(until, timeline.last_day.date())
+    until = min(until, STATE_AS_OF.date())
     if until < start:
-        raise DemoFailed(f"the demo's timeline runs from {start} to {timeline.last_day.date()}: pick --as-of in that range")
+        raise DemoFailed(f"the demo's timeline runs from {start} to {STATE_AS_OF.date()}: pick --as-of in that range")
     result = DemoResult()
     since = first_week(config)
-    with ReplayHub(timeline.state_at(_moment(start)), stream=demo_stream(since, start)) as hub:
-        echo(f"replay Hub at {hub.url}: the bundled Hub timeline, one poll a day from {start} to {until}, and a "
-             f"SYNTHETIC Hub-wide stream of new repos at {DEMO_SCALE:g}x the real volume")
-        backfill = stream_backfill(config, hub.url, since, lambda: _moment(start))
-        echo(f"stream backfill: {backfill.repos} repos created from {since} to {start}, in {backfill.pages} pages")
-        day = start
-        while day <= until:
-            moment = _moment(day)
-            hub.set_models(timeline.state_at(moment))
-            hub.stream.until = day  # the stream lives along the timeline; each day's poll reads its new repos
-            job = jobs.run_job(config, endpoint=hub.url, now=lambda moment=moment: moment)
-            if job.poll_error or job.stream_error:
-                raise DemoFailed(f"the demo's poll of {day} failed: {job.poll_error or job.stream_error}")
-            result.polls += 1
-            result.reports += [paths["html"] for paths in job.reports]
-            day += timedelta(days=1)
-    db = store.open_db(config.database_path)
-    try:  # the week still in progress on the last day, as a reader would see it that evening
-        result.reports.append(reporting.write_weekly_report(config, db, until, config.reports_path)["html"])
-    finally:
-        db.close()
+    orgs_only = dataclasses.replace(config, hub=dataclasses.replace(config.hub, stream=False))  # the stream: StreamWorker
+    # One writer at a time: the stream poll stores before this poll's transaction begins (a deferred
+    # SQLite transaction that read before another's commit cannot write), so this poll waits for it
+    # once its listings reach the last org; the two polls' reading of the Hub overlaps.
+    last_org = watched_orgs(orgs_only)[-1]
+    try:  # the processes start before this one opens the database: they share nothing but its file
+        with TimelineHub(_moment(start), since) as hub, StreamWorker(config) as streams, DayWorker(config) as worker:
+            echo(f"replay Hub at {hub.url}: the bundled Hub timeline, one poll a day from {start} to {until}, and a "
+                 f"SYNTHETIC Hub-wide stream of new repos at {DEMO_SCALE:g}x the real volume")
+            backfill = stream_backfill(config, hub.url, since, lambda: _moment(start))
+            echo(f"stream backfill: {backfill.repos} repos created from {since} to {start}, in {backfill.pages} pages")
+            db = store.open_db(config.database_path)
+            try:
+                day = start
+                while day <= until:
+                    moment = _moment(day)
+                    hub.move_to(moment)
+                    streams.start_day(moment, hub.url)  # the stream poll beside this org poll's listings
+                    job = jobs.run_polls(orgs_only, db, endpoint=hub.url, now=lambda moment=moment: moment,
+                                         on_page=lambda org, page, _: streams.settle() if org == last_org else None)
+                    streams.wait()
+                    if job.poll_error:
+                        raise DemoFailed(f"the demo's poll of {day} failed: {job.poll_error}")
+                    worker.day(moment)  # the day's report (when due) and alerts, while the next day is polled
+                    result.polls += 1
+                    day += timedelta(days=1)
+                result.reports = worker.finish(until)
+            finally:
+                db.close()
+    except (TimelineHubFailed, WorkerFailed) as err:
+        raise DemoFailed(str(err)) from None
     result.verdict_changes = verdict_changes(config.reports_path, config.watch[0])
     echo(f"polls: {result.polls} (one a day); weekly reports: {len(result.reports)} in {config.reports_path}")
     echo(f"database: {config.database_path} ({config.database_path.stat().st_size / 1e6:.1f} MB)")

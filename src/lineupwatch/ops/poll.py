@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 import traceback
 from collections.abc import Callable
@@ -27,8 +28,9 @@ from sqlite_utils import Database
 from ..config.settings import Config
 from ..hub.client import HubClient, PageCallback, PollError
 from ..normalize.payload import RepoError, repo_id_of
-from ..normalize.records import RepoRecord, normalize_repos
+from ..normalize.records import Normalizer, RepoRecord, normalize_repos
 from ..store import database as store
+from ..store.raw_archive import VOLATILE
 
 Clock = Callable[[], datetime]
 _PACKAGE = Path(__file__).resolve().parents[1]  # src/lineupwatch: where a raised-at line is shown from
@@ -115,12 +117,43 @@ def _normalize(models: list[dict], config: Config) -> list[RepoRecord]:
     """The listed repos' records. When normalizing breaks, each repo is tried alone to find the
     one it breaks on, so the failed poll names it; the error is raised either way."""
     try:
-        return normalize_repos(models, config)
+        return _records(models, config)
     except Exception as err:
         culprit = next((m for m in models if not _normalizes(m, config)), None)
         if culprit is None:
             raise
         raise RepoError(repo_id_of(culprit) or repr(culprit)[:96], err) from err
+
+
+# A process that polls again with the same config (the daemon, the demo) keeps the last poll's
+# Normalizer: it re-derives only the repos whose JSON, counters aside, changed since (records.py).
+_LAST_NORMALIZER: list = []  # [config, Normalizer or None] or empty
+_NORMALIZER_LOCK = threading.Lock()
+
+
+def _records(models: list[dict], config: Config) -> list[RepoRecord]:
+    """normalize_repos' records. A process's first poll with a config normalizes as a one-shot run
+    does; from its second on, a kept Normalizer re-derives only what changed since the last."""
+    if not _NORMALIZER_LOCK.acquire(blocking=False):  # another poll in this process: on its own
+        return normalize_repos(models, config)
+    try:
+        if not _LAST_NORMALIZER or _LAST_NORMALIZER[0] is not config:
+            _LAST_NORMALIZER[:] = [config, None]  # polled once: the next poll keeps a Normalizer
+            return normalize_repos(models, config)
+        normalizer = _LAST_NORMALIZER[1] or Normalizer(config)
+        _LAST_NORMALIZER[1] = None  # one that raised midway is not used again
+        records = normalizer.normalize(models, [_doc_key(m) for m in models])
+        _LAST_NORMALIZER[1] = normalizer
+        return records
+    finally:
+        _NORMALIZER_LOCK.release()
+
+
+def _doc_key(model: object) -> str | None:
+    """Equal only for equal repo JSON, counters aside (VOLATILE, as the raw archive splits them)."""
+    if not isinstance(model, dict):
+        return None
+    return json.dumps({k: v for k, v in model.items() if k not in VOLATILE})
 
 
 def _normalizes(model: dict, config: Config) -> bool:

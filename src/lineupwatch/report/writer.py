@@ -39,7 +39,7 @@ def write_weekly_report(config: Config, db: Database, as_of: date, out_dir: Path
     forked worker imports matplotlib while this process computes the report, then draws the
     charts while this one writes the Markdown and serializes the JSON: the import is an eighth
     of a report on a year of polls."""
-    context = _start_method()
+    context = start_method()
     if usable_cpus() < 2 or context.get_start_method() != "fork" or "matplotlib" in sys.modules:
         return write_report(weekly_report(config, db, as_of), out_dir, config.site.base_url, index)
     with ProcessPoolExecutor(1, mp_context=context, initializer=_import_charts) as pool:
@@ -96,13 +96,13 @@ def backfill(config: Config, db: Database, until: date, out_dir: Path, jobs: int
         return [write_report(report, out_dir, config.site.base_url, index=day == days[-1])
                 for day, report in zip(days, reports)]
     last = weekly_report(config, db, days[-1])
-    with ProcessPoolExecutor(jobs, mp_context=_start_method(), initializer=_open_worker, initargs=(config,)) as pool:
+    with ProcessPoolExecutor(jobs, mp_context=start_method(), initializer=_open_worker, initargs=(config,)) as pool:
         written = [write_report(report, out_dir, config.site.base_url, index=False, charts=charts)
                    for report, charts in pool.map(_worker_report, days[:-1])]
     return [*written, write_report(last, out_dir, config.site.base_url)]
 
 
-def _start_method() -> multiprocessing.context.BaseContext:
+def start_method() -> multiprocessing.context.BaseContext:
     """fork where it is safe, this process running one thread (the CLI): workers start at once,
     with everything imported; otherwise (a test runner beside a replay Hub, a host application)
     the platform's safe default, a fork server or spawn."""
