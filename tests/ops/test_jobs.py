@@ -53,6 +53,9 @@ def test_demo_lives_through_the_timeline_poll_by_poll(tmp_path: Path) -> None:
     assert result.output.rstrip().endswith(f"The report: {html}")
     assert "polls: 116 (one a day)" in result.output
     assert "2026-W01: Qwen small-models starts open" in result.output
+    # Each verdict change says why: here the event (an open release of a new generation).
+    assert ("2026-W16: Qwen open-weights open -> refuted; why: Qwen3.6 · LM · 35B-A3B (2026-04-17) released "
+            "with open weights: Qwen3.6, a new generation, under apache-2.0") in result.output
     report = json.loads(html.with_suffix(".json").read_text(encoding="utf-8"))
     small = next(f for f in report["forecasts"] if f["family"] == "Qwen" and f["id"] == "small-models")
     assert small["verdict"] == "open"

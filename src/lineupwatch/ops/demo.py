@@ -126,7 +126,8 @@ def run_demo(out_dir: Path, until: date, echo: Callable[[str], None], start: dat
 
 
 def verdict_changes(reports_dir: Path, family: str) -> list[str]:
-    """'2026-W24: Qwen small-models open -> supported' for each week a verdict of the family turned."""
+    """'2026-W16: Qwen open-weights open -> refuted; why: <the forecast's cause>' for each week a
+    verdict of the family turned: the event behind it, the threshold crossed, or how long it held."""
     last: dict[str, str] = {}
     lines = []
     for path in sorted(reports_dir.glob("*-W*.json")):
@@ -138,7 +139,9 @@ def verdict_changes(reports_dir: Path, family: str) -> list[str]:
             if before is None:
                 lines.append(f"{report['week']}: {family} {forecast['id']} starts {now}")
             elif before != now:
-                lines.append(f"{report['week']}: {family} {forecast['id']} {before} -> {now}")
+                cause = (forecast.get("cause") or {}).get("text")
+                lines.append(f"{report['week']}: {family} {forecast['id']} {before} -> {now}"
+                             + (f"; why: {cause}" if cause else ""))
             last[forecast["id"]] = now
     return lines
 
