@@ -247,7 +247,8 @@ def open_weights(family: str, entries: list[Entry], events: list[dict], config: 
     baseline, window, hold = settings.baseline_date, settings.cadence_window_days, settings.verdict_hold_days
     counted = family_entries(entries, family)
     own = [e for e in entries if e.family == family and (e.derivative_of is None or settings.count_derivatives)]
-    signs = sorted(_open_releases(own, baseline, settings) + _bigger(counted, baseline, settings.bigger_margin)
+    releases = _open_releases(own, baseline, settings)
+    signs = sorted(releases + _bigger(counted, baseline, settings.bigger_margin)
                    + _loosened(counted, baseline) + _closing(family, own, events, baseline),
                    key=lambda s: (s.day, s.side))
     cadence = Cadence.of(counted, settings)
@@ -261,7 +262,7 @@ def open_weights(family: str, entries: list[Entry], events: list[dict], config: 
               "pace_ratio": now["ratio"], "pace_words": pace_words(now["ratio"]) if now["ratio"] is not None else None,
               "cadence_used": now["used"], "cadence_side": now["side"], "cadence_min_waves": settings.cadence_min_waves,
               "cadence_drop_fraction": settings.cadence_drop_fraction, "cadence_window_days": window,
-              "open_releases": len(opening), "closing_events": len(closing), "bigger_margin": settings.bigger_margin,
+              "open_releases": sum(s.active(as_of) for s in releases), "closing_events": len(closing), "bigger_margin": settings.bigger_margin,
               "verdict_hold_days": hold}
     if as_of < baseline:
         summary = baseline_not_reached(family, "open-weights forecast", baseline, as_of)
