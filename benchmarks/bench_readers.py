@@ -68,7 +68,7 @@ def main() -> None:
     db = store.open_reader(args.db)
     facts = load_facts(db, AS_OF, trend_family=config.watch[0])
     entries = build_entries((r for r in facts.repos if r.family in config.watch), config.analysis)
-    run_ms = in_process_ms(lambda: (what_to_run(entries, facts.repos, list(config.watch), AS_OF, config.analysis),
+    run_ms = in_process_ms(lambda: (what_to_run(entries, list(config.watch), AS_OF, config.fits),
                                     licence_drift(entries, facts.events, config.analysis.baseline_date)))
     reports = load_reports(work / "reports")
     changes_ms = in_process_ms(lambda: since_last_week(reports[1], reports[0]))

@@ -1,5 +1,6 @@
-"""Issue 14.3: what to run now (newest open model per size class, licence, memory, official
-builds) and licence drift, through the CLI and the files it writes."""
+"""The newest open model per size class (the JSON's `what_to_run`, the appendix's large and frontier
+tables), with licence, memory from analysis/fits.py and where to get it, and licence drift, through
+the CLI and the files it writes."""
 
 from __future__ import annotations
 
@@ -38,27 +39,41 @@ def test_newest_model_per_class_with_memory_licence_and_official_builds(tmp_path
                  gguf={"total": 9_650_000_000}, library_name="gguf")
     awq = _copy(models, "Qwen/Qwen3.5-9B", "Qwen/Qwen3.5-9B-AWQ")
     # An MLX build named without a format suffix: known by its library and its base_model tag.
-    mlx = _copy(models, "Qwen/Qwen3.5-9B", "Qwen/Qwen3.5-9B-Apple", library_name="mlx", safetensors=None,
+    mlx = _copy(models, "Qwen/Qwen3.5-9B", "Qwen/Qwen3.5-9B-MLX-4bit", library_name="mlx", safetensors=None,
                 tags=["mlx", "base_model:Qwen/Qwen3.5-9B", "base_model:quantized:Qwen/Qwen3.5-9B", "license:apache-2.0"])
     with ReplayHub(models + [gguf, awq, mlx], page_size=200) as hub:
+        # An older config's retired key is read and ignored, not an error.
         config_path = write_config(tmp_path, hub.url, extra="[analysis]\nmemory_overhead_fraction = 0.25")
         run_cli("poll", "--config", str(config_path))
     report = _report(tmp_path, config_path)
     qwen = _row(report, "small", "Qwen")
     assert qwen["entry"] == "Qwen3.5 · LM · 9B" and qwen["repo"] == "Qwen/Qwen3.5-9B"
-    assert qwen["quantized_builds"] == ["GGUF", "AWQ", "MLX"]
+    official = {(b["repo"], b["format"]) for b in qwen["builds"] if b["official"]}
+    assert official == {("Qwen/Qwen3.5-9B-GGUF", "GGUF"), ("Qwen/Qwen3.5-9B-AWQ", "AWQ"), ("Qwen/Qwen3.5-9B-MLX-4bit", "MLX")}
     assert qwen["license"] == "apache-2.0"
+    # Memory as the budget picks count it: Q4_K_M weights (4.85 bits) + the KV cache + the runtime.
     total = qwen["params_total_b"]
-    assert qwen["memory_gb"] == {"4": round(total * 0.5 * 1.25, 1), "8": round(total * 1.25, 1)}
-    assert report["what_to_run"]["overhead_fraction"] == 0.25 and "25%" in report["what_to_run"]["method"]
-    # Older than the coverage window (its matrix cell is empty), still named here: Gemma's newest small model.
+    memory = qwen["memory"]
+    assert memory["quant"] == "Q4_K_M" and memory["native"] is False
+    assert memory["weights_gb"] == round(total * 4.85 / 8, 2)
+    assert memory["weights_gb"] < memory["total_gb"]["8192"] < memory["total_gb"]["32768"]
+    # gpt-oss ships natively in MXFP4: its original is the official 4-bit build, sized at 4.25 bits.
+    oss = _row(report, "large", "gpt-oss")
+    assert oss["memory"]["quant"] == "MXFP4" and oss["memory"]["native"] is True
+    assert oss["memory"]["weights_gb"] == round(oss["params_total_b"] * 4.25 / 8, 2)
+    assert {"repo": oss["repo"], "format": "MXFP4", "official": True} in oss["builds"]
+    # Older than the coverage window (its matrix cell is empty), still named: Gemma's newest small model.
     gemma = _row(report, "small", "Gemma")
     assert gemma["entry"].startswith("gemma-4 · LM · ") and gemma["age_days"] > report["coverage"]["window_days"]
     assert "small" not in report["coverage"]["families"]["Gemma"]
+    # The page shows the large and frontier classes in its appendix, with the official format.
     html = (tmp_path / "reports" / "2026-W47.html").read_text(encoding="utf-8")
     markdown = (tmp_path / "reports" / "2026-W47.md").read_text(encoding="utf-8")
-    assert 'id="run-now"' in html and "GGUF, AWQ, MLX" in html
-    assert "## What to run now" in markdown and "GGUF, AWQ, MLX" in markdown
+    appendix = markdown[markdown.index("## Appendix: the newest large and frontier models"):]
+    oss_line = next(line for line in appendix.splitlines() if f"[{oss['repo']}]" in line)
+    assert "| MXFP4 (official) |" in oss_line and f"{oss['repo']} (MXFP4)" in oss_line
+    assert "Qwen/Qwen3.5-9B" not in appendix  # small models are the budget picks' business
+    assert 'id="run-now"' not in html and "MXFP4 (official)" in html
 
 
 def test_licence_changes_and_releases_without_a_licence_are_listed_with_dates(tmp_path: Path) -> None:

@@ -81,7 +81,7 @@ def test_forum_post_is_short_plain_markdown_with_absolute_urls(tmp_path: Path, h
     assert urls and all(url.startswith("https://") for url in urls)
     assert f"![Qwen: new lineup entries per quarter, by size class]({BASE}2026-W47-releases.png)" in post
     assert "**Changed since last week**" in post and "Compared" not in post
-    assert "Qwen/Qwen3.5-9B" in post  # what to run now, small class
+    assert "**What fits your machine**" in post and "- **8 GB**: " in post  # the budget picks
     assert not (tmp_path / "reports" / "2026-W47.html").exists()  # only the post and its charts
 
 
@@ -123,6 +123,6 @@ def test_markup_from_the_hub_stays_text_in_the_forum_post(tmp_path: Path) -> Non
         run_cli("poll", "--config", str(config_path))
     run_cli("report", "--config", str(config_path), "--as-of", "2026-11-22", "--format", "forum")
     post = (tmp_path / "reports" / "2026-W47.forum.md").read_text(encoding="utf-8")
-    assert "Qwen/Qwen3.9-4B" in post and "&lt;details&gt;" in post
+    assert "Qwen3.9 · LM · 4B" in post and "&lt;details&gt;" in post
     assert not re.search(r"<\s*[A-Za-z!/]", post)
     assert "\\](http://evil.example)" in post and not re.search(r"(?<!\\)\]\(http://evil", post)  # no link made

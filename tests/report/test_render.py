@@ -28,10 +28,10 @@ XSS = "<script>alert(1)</script>"
 XSS_ESCAPED = "&lt;script&gt;"
 SECTIONS = ["Is Qwen still making small open models?", "Changed since last week", "New this week",
             "lineup: the baseline beside", "Releases per quarter", "Who still covers each size class",
-            "What fits your machine", "What to run now", "Ecosystem indicators",
+            "What fits your machine", "Ecosystem indicators",
             "Who builds on whom: new derivatives by base family",
             "Can one departure kill local AI? The resilience index", "Risk events",
-            "Derivatives", "Every watched family", "Appendix: what to run now, large and frontier", "Data health"]
+            "Derivatives", "Every watched family", "Appendix: the newest large and frontier models", "Data health"]
 
 
 def point(generation: str, size: str, total: float, size_class: str, released: str, line: str = "LM",

@@ -17,7 +17,7 @@ from .licences import licence_of
 from .provenance import provenance_block
 from .runnow import licence_drift, what_to_run
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: `what_to_run` carries fits memory and builds (was memory_gb, quantized_builds)
 RISK_KINDS = ("licence_changed", "gating_changed", "removed", "restored", "params_changed")
 
 
@@ -61,7 +61,7 @@ def build_report(facts: Facts, config: Config, alerts: list[dict] | None = None,
         "quarterly": quarterly_counts(entries, primary, as_of, baseline),
         "coverage": coverage_matrix(entries, list(config.watch), as_of, config.analysis.coverage_window_days),
         "indicators": indicators(facts, entries, primary, list(config.watch)),
-        "what_to_run": what_to_run(entries, facts.repos, list(config.watch), as_of, config.analysis),
+        "what_to_run": what_to_run(entries, list(config.watch), as_of, config.fits, community_builds),
         "licence_drift": licence_drift(entries, [ev for ev in facts.events if ev["family"] in config.watch], baseline),
         "risk_events": [_event_json(ev) for ev in reversed(facts.events)
                         if ev["kind"] in RISK_KINDS and ev["at"][:10] >= baseline.isoformat()],

@@ -10,6 +10,7 @@ is a one-line `ConfigError` naming the file and the key.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 import re
 import tomllib
@@ -131,8 +132,6 @@ class AnalysisSettings:
     verdict_hold_days: Count = 14
     # "Bigger than any model it had opened before": at least this many times the previous largest.
     bigger_margin: Margin = 1.25
-    # "What to run now": memory = weights (parameters x bits / 8) plus this share for context and runtime
-    memory_overhead_fraction: Fraction = 0.2
     # Ecosystem (analysis/ecosystem.py): derivative shares by base family, from this many weeks
     # before the baseline; a family's baseline band is the range of its weekly small share in the
     # last `ecosystem_band_weeks` weeks before the baseline.
@@ -384,12 +383,23 @@ def _parse_family(path: Path, name: str, spec: object, default: Family | None) -
     return Family(**values)
 
 
+# Keys older configs may still carry: read, ignored with a warning, so an upgrade never breaks a config.
+RETIRED_KEYS = {
+    "analysis.memory_overhead_fraction": "memory figures now come from [fits] (real bits per weight, the KV cache "
+                                         "and fits.runtime_overhead_gb); remove the line",
+}
+
+
 def _parse_section(path: Path, section: str, raw: object, cls: type) -> object:
     _expect(path, section, raw, dict)
     hints = typing.get_type_hints(cls, include_extras=True)
     known = {f.name for f in dataclasses.fields(cls)}
     values = {}
     for key, value in raw.items():
+        if f"{section}.{key}" in RETIRED_KEYS:
+            logging.getLogger(__name__).warning("%s: key '%s.%s' is no longer used: %s", path, section, key,
+                                                RETIRED_KEYS[f"{section}.{key}"])
+            continue
         if key not in known:
             raise ConfigError(f"{path}: unknown key '{section}.{key}' (known: {', '.join(sorted(known))})")
         values[key] = _validate(path, f"{section}.{key}", value, hints[key])

@@ -10,7 +10,8 @@ def _gb(value: object) -> str:
     return f"{value:g} GB" if isinstance(value, int | float) else "—"
 
 
-def _k(tokens: object) -> str:
+def tokens_text(tokens: object) -> str:
+    """8192 -> '8k'."""
     return f"{int(tokens) // 1024}k" if isinstance(tokens, int) else str(tokens)
 
 
@@ -27,8 +28,8 @@ def _pick(pick: dict, contexts: list) -> dict:
         **pick, "name": name, "on": on, "uncertain": bool(pick.get("uncertain")),
         "params": (f"{params:g}B" + (f" ({active:g}B active)" if isinstance(active, int | float) else ""))
         if isinstance(params, int | float) else "—",
-        "memory": [{"context": _k(c), "text": _gb(total.get(str(c)))} for c in contexts],
-        "memory_text": " / ".join(f"{_gb(total.get(str(c)))} at {_k(c)}" for c in contexts),
+        "memory": [{"context": tokens_text(c), "text": _gb(total.get(str(c)))} for c in contexts],
+        "memory_text": " / ".join(f"{_gb(total.get(str(c)))} at {tokens_text(c)}" for c in contexts),
         "format": f"{pick.get('quant')}" + (" (official)" if pick.get("native") else ""),
         "official": official[:OFFICIAL_SHOWN], "official_more": max(0, len(official) - OFFICIAL_SHOWN),
         "community": community,
@@ -55,7 +56,7 @@ def fits_view(block: dict | None) -> dict:
         for pick in [*row["picks"], *([row["offload"]] if row["offload"] else [])]:
             if pick["offload_note"]:
                 notes.setdefault(pick["name"], pick["offload_note"])
-    return {"any": bool(block.get("budgets")), "contexts": [_k(c) for c in contexts], "gpu": budgets["gpu"],
+    return {"any": bool(block.get("budgets")), "contexts": [tokens_text(c) for c in contexts], "gpu": budgets["gpu"],
             "unified": budgets["unified"], "rule": block.get("rule") or "", "method": block.get("method") or "",
             "usable_fraction": block.get("unified_usable_fraction"), "freshness": freshness.get("note") or "",
             "offload_notes": list(notes.items()), "system_ram_gb": block.get("offload_system_ram_gb")}

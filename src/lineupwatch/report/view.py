@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 from ..analysis.wording import pace_ratio, pace_words, times
 from .ecosystem_view import ecosystem_view
-from .fits_view import fits_view
+from .fits_view import fits_view, tokens_text
 from .resilience_view import resilience_view
 
 SIZE_CLASSES = ("tiny", "small", "medium", "large", "frontier")
@@ -308,19 +308,26 @@ def strips(history: list[dict]) -> list[dict]:
 
 
 def run_now(block: dict) -> dict:
-    """"What to run now" with its numbers worded: memory in GB, age in days or years, builds joined."""
+    """The newest model per family and size class, worded: memory at each context with its format,
+    age in days or years, builds named (official first, community marked)."""
+    contexts = list(block.get("context_tokens") or [])
     classes = []
     for group in block.get("classes") or []:
-        rows = [{**row, "age": _age(row.get("age_days")), "params": _params(row),
-                 "gated": row.get("gated") not in (None, "", "false"), "licence": licence_text(row),
-                 "on": str(row["built_on"]).rpartition("/")[2] if row.get("built_on") else None,
-                 "builds": ", ".join(row.get("quantized_builds") or []),
-                 "memory": [{"bits": bits, "text": _gigabytes((row.get("memory_gb") or {}).get(str(bits)))}
-                            for bits in block.get("bits") or []]}
-                for row in group.get("rows") or []]
+        rows = []
+        for row in group.get("rows") or []:
+            memory = row.get("memory") or {}
+            total = memory.get("total_gb") or {}
+            builds = row.get("builds") or []
+            rows.append({**row, "age": _age(row.get("age_days")), "params": _params(row),
+                         "gated": row.get("gated") not in (None, "", "false"), "licence": licence_text(row),
+                         "on": str(row["built_on"]).rpartition("/")[2] if row.get("built_on") else None,
+                         "format": (memory.get("quant") or "") + (" (official)" if memory.get("native") else ""),
+                         "memory": [{"context": tokens_text(c), "text": _gigabytes(total.get(str(c)))} for c in contexts],
+                         "builds": "; ".join(f"{b.get('repo')} ({b.get('format')}"
+                                             + ("" if b.get("official") else ", community") + ")" for b in builds)})
         classes.append({"size_class": group.get("size_class"), "small": group.get("size_class") in SMALL_CLASSES,
                         "rows": rows, "appendix": group.get("size_class") in APPENDIX_CLASSES})
-    return {"bits": block.get("bits") or [], "method": block.get("method") or "", "classes": classes}
+    return {"contexts": [tokens_text(c) for c in contexts], "method": block.get("method") or "", "classes": classes}
 
 
 def licence_text(row: dict) -> str:
