@@ -32,11 +32,12 @@ fixture: $(STAMP)  ## rebuild the bundled Hub state from the facts CSVs
 clean:
 	rm -rf $(VENV) demo-out .pytest_cache
 
-# The demo writes its reports under demo-out/reports/; the newest week's page and the index are
-# checked at 1280 and 390 px, light and dark; screenshots go to reports/screenshots/.
-check-browser: $(STAMP)  ## open the demo report and index in headless Chromium at two widths and both colour schemes; fail on any problem
+# The demo writes its reports under demo-out/reports/; the newest week's page, its data page and the index are
+# checked at 1280 and 390 px, light and dark, and in print; screenshots go to reports/screenshots/.
+check-browser: $(STAMP)  ## open the demo's newest week, its data page and the index in headless Chromium at two widths, both colour schemes and print; fail on any problem
 	test -x /usr/bin/chromium || { if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 		$$SUDO apt-get update && $$SUDO apt-get install -y chromium; }
 	test -f demo-out/reports/index.html || $(BIN)/lineupwatch demo --out demo-out
-	report="$$(ls demo-out/reports/*-W*.html | sort | tail -n 1)"; \
-		$(BIN)/python scripts/check_browser.py reports/screenshots "$$report" demo-out/reports/index.html
+	report="$$(ls demo-out/reports/*-W[0-9][0-9].html | sort | tail -n 1)"; \
+		$(BIN)/python scripts/check_browser.py reports/screenshots "$$report" "$${report%.html}-data.html" \
+		demo-out/reports/index.html

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import functools
-import logging
 import sqlite3
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timezone
@@ -14,23 +14,12 @@ from typing import TYPE_CHECKING
 
 import click
 
-from .alerts import mailer
-from .alerts.engine import AlertRun, run_alerts
-from .alerts.mailer import one_line
-from .config.settings import Config, ConfigError, load_config
-from .ops.lock import LockBusy, run_lock
-from .report import writer as reporting
-from .sanitize import clean_text
-from .store import database as store
-from .store import retention
-
 if TYPE_CHECKING:
-    from .ops import job as jobs
-    from .stream.poll import StreamResult
+    from .config.settings import Config
 
-# The commands that talk to the Hub import `poll` and `jobs` (and tqdm), and `schedule` imports
-# apscheduler, when they run: importing huggingface_hub costs ~0.4 s that `report`, `status` and
-# `alerts` do not need to pay.
+# Each command imports what it needs when it runs: `--help` and `status` must start in under
+# 0.2 s, and the report (numpy, matplotlib, jinja2), the alerts, pydantic (the config's schema)
+# and huggingface_hub cost about 0.5 s together. tests/ops/test_operations.py holds this.
 
 
 class UsageFailure(click.ClickException):
@@ -54,12 +43,31 @@ def config_option(command: Callable) -> Callable:
                   envvar="LINEUPWATCH_CONFIG", default=None, help=CONFIG_HELP)
     @functools.wraps(command)
     def wrapper(*args, config_path: Path | None, **kwargs):
+        from .config.settings import ConfigError, load_config
+
         config_path = config_path or click.get_current_context().find_root().params.get("config_path")
         try:
             config = load_config(config_path)
         except ConfigError as err:
             raise UsageFailure(str(err)) from None
         return command(*args, config=config, **kwargs)
+
+    return wrapper
+
+
+LOG_FORMAT_HELP = "Run log format on stderr: text (UTC time, step, status, message) or json (one object a line)."
+
+
+def log_format_option(command: Callable) -> Callable:
+    """--log-format, for the commands that log their steps (run, poll, schedule); like --config it
+    may also come before the command, or from $LINEUPWATCH_LOG_FORMAT."""
+
+    @click.option("--log-format", "log_format", type=click.Choice(["text", "json"]), envvar="LINEUPWATCH_LOG_FORMAT",
+                  default=None, help=LOG_FORMAT_HELP)
+    @functools.wraps(command)
+    def wrapper(*args, log_format: str | None, **kwargs):
+        log_format = log_format or click.get_current_context().find_root().params.get("log_format") or "text"
+        return command(*args, log_format=log_format, **kwargs)
 
     return wrapper
 
@@ -80,6 +88,9 @@ def database_errors(config: Config) -> Iterator[None]:
 @contextmanager
 def locked_db(config: Config) -> Iterator:
     """The run lock, then the database: a second run leaves the database untouched."""
+    from .ops.lock import LockBusy, run_lock
+    from .store import database as store
+
     try:
         with run_lock(config.database_path), database_errors(config):
             db = store.open_db(config.database_path)
@@ -94,6 +105,8 @@ def locked_db(config: Config) -> Iterator:
 @contextmanager
 def reader_db(config: Config) -> Iterator:
     """The database for reading beside a running writer: no lock, no migration, no write."""
+    from .store import database as store
+
     with database_errors(config):
         try:
             db = store.open_reader(config.database_path)
@@ -109,7 +122,9 @@ def reader_db(config: Config) -> Iterator:
 @click.version_option(package_name="lineupwatch")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help=CONFIG_HELP)
-def cli(config_path: Path | None) -> None:
+@click.option("--log-format", "log_format", type=click.Choice(["text", "json"]), envvar="LINEUPWATCH_LOG_FORMAT",
+              default=None, help=LOG_FORMAT_HELP)
+def cli(config_path: Path | None, log_format: str | None) -> None:
     """Watch open-weight model families on the Hugging Face Hub: are the models that fit on
     ordinary hardware still being made?
 
@@ -122,7 +137,10 @@ def cli(config_path: Path | None) -> None:
 @cli.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=Path("."))
 @click.option("--force", is_flag=True, help="Replace an existing config/lineupwatch.toml.")
-def init(directory: Path, force: bool) -> None:
+@click.option("--systemd", "systemd", is_flag=True,
+              help="Also write DIRECTORY/systemd/: the service, timer and daemon units with this install's paths.")
+@click.option("--systemd-user", default="lineupwatch", show_default=True, help="The User= and Group= of the units.")
+def init(directory: Path, force: bool, systemd: bool, systemd_user: str) -> None:
     """Write a commented config, Datasette metadata and the data and reports directories into DIRECTORY.
 
     The config is the default one shipped in the package, every key with its default and a
@@ -131,57 +149,55 @@ def init(directory: Path, force: bool) -> None:
     \b
     Example:
         lineupwatch init /var/lib/lineupwatch && cd /var/lib/lineupwatch && lineupwatch run
+        lineupwatch init --systemd /var/lib/lineupwatch
     """
-    from .ops.scaffold import InitRefused, init_directory
+    from .ops.scaffold import InitRefused, init_directory, units_howto, write_units
 
     try:
         written = init_directory(directory, force=force)
     except InitRefused as err:
-        raise click.ClickException(str(err)) from None
-    for path in written:
+        if not systemd:
+            raise click.ClickException(str(err)) from None
+        click.echo(str(err))
+        written = []  # the units alone, beside the config kept
+    units = write_units(directory, systemd_user) if systemd else []
+    for path in [*written, *units]:
         click.echo(f"wrote {path}")
+    if units:
+        click.echo(units_howto(units, systemd_user))
     click.echo(f"next: cd {directory} && lineupwatch run   (edit {directory / 'config/lineupwatch.toml'} first)")
 
 
 @cli.command()
 @click.option("--endpoint", help="Hub URL (default: $HF_ENDPOINT, else hub.endpoint, else huggingface.co).")
+@log_format_option
 @config_option
-def poll(config: Config, endpoint: str | None) -> None:
+def poll(config: Config, endpoint: str | None, log_format: str) -> None:
     """Poll every watched org once and store the snapshot, then the Hub-wide stream.
 
     Each org is stored on its own: an org whose listing fails or that lists no repos is recorded
     as failed for this poll, the others are stored. The stream runs whatever the orgs did, and
-    any error in one step is recorded without stopping the other; the command exits 1 naming
-    each failed step (and org) and what to do.
+    any error in one step is recorded without stopping the other. Each step logs one line to
+    stderr with its UTC time (a progress bar of pages on a terminal); the command exits 1 after
+    one line per failed step (and org) saying what to do.
 
     \b
     Example:
         lineupwatch poll --endpoint http://127.0.0.1:8321
     """
     from .ops import job as jobs
+    from .ops import runlog
 
-    with locked_db(config) as db, page_progress() as on_page:
-        result = jobs.run_polls(config, db, endpoint=config.endpoint(endpoint), now=utc_now, on_page=on_page)
-    _echo_job(result)
-    if not config.hub.stream:
-        click.echo("stream: off (hub.stream = false)")
-    for warning in result.poll.warnings if result.poll else []:
-        click.echo(f"warning: {warning}", err=True)
-    fail_on(result)
-
-
-def fail_on(result: jobs.JobResult) -> None:
-    """Exit 1 when a step failed: one line per failed step, with what to do."""
+    started = time.monotonic()
+    with runlog.session(log_format) as log:
+        with locked_db(config) as db, page_progress() as on_page:
+            result = jobs.run_polls(config, db, endpoint=config.endpoint(endpoint), now=utc_now, on_page=on_page,
+                                    on_step=runlog.step_logger(log))
+        if not config.hub.stream:
+            runlog.info(log, "stream: off (hub.stream = false)", step="stream", status="off")
+        runlog.finished(log, result, time.monotonic() - started, what="poll")
     if not result.ok:
-        raise click.ClickException("\n".join(failure.message for failure in result.failures))
-
-
-def _stream_line(stream: StreamResult) -> str:
-    """One line on a stream poll that stored its window."""
-    return (f"stream run {stream.run_id}: {stream.repos} repos read back to {stream.oldest}, {stream.new} new, "
-            f"{stream.updated} updated, {stream.requests} requests"
-            + (f", {stream.skipped} unreadable skipped" if stream.skipped else "")
-            + (f"; warning: {stream.warning}" if stream.warning else ""))
+        sys.exit(1)
 
 
 @contextmanager
@@ -190,6 +206,9 @@ def page_progress() -> Iterator[Callable[[str, int, int], None]]:
     from tqdm import tqdm
 
     with tqdm(unit="page", disable=not sys.stderr.isatty(), leave=False) as bar:
+        bar.set_description("asking the Hub")  # shown before the first page: a slow Hub is not a hang
+        bar.refresh()
+
         def on_page(org: str, page: int, count: int) -> None:
             bar.set_description(f"{org} page {page} ({count} repos)")
             bar.update(1)
@@ -240,33 +259,53 @@ def backfill_stream(config: Config, since: datetime, endpoint: str | None) -> No
 def export(config: Config, out_dir: Path) -> None:
     """Export the Hub-wide stream and the observations as Parquet, partitioned by month.
 
-    For DuckDB on one machine or Spark on a cluster; docs/ecosystem.md has a query that
-    reproduces the report's derivative share.
+    For DuckDB on one machine or Spark on a cluster; docs/ecosystem.md (`lineupwatch docs
+    ecosystem`) has a query that reproduces the report's derivative share. Needs pyarrow:
+    pip install 'lineupwatch[parquet]'.
 
     \b
     Example:
         lineupwatch export --parquet export/
         duckdb -c "SELECT COUNT(*) FROM read_parquet('export/stream/*/*.parquet', hive_partitioning=true)"
     """
-    from .store.export import export_parquet
-
+    try:
+        from .store.export import export_parquet
+    except ImportError as err:
+        raise click.ClickException(f"export needs pyarrow ({err}): install the extra with "
+                                   "`pip install 'lineupwatch[parquet]'` (or `pip install pyarrow`) in this "
+                                   f"environment ({sys.prefix})") from None
     with reader_db(config) as db:  # beside a running poll: no lock, no write
         written = export_parquet(db, out_dir)
     click.echo(f"wrote {out_dir}: " + ", ".join(f"{name} {rows} rows" for name, rows in written.items()))
 
 
 @cli.command()
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the health as one JSON object (last poll, last good poll, its age, threshold, healthy).")
 @config_option
-def status(config: Config) -> None:
-    """Show the last polls, the database size and the next scheduled runs.
+def status(config: Config, as_json: bool) -> None:
+    """Show the last polls, the database size and the next scheduled runs; exit 1 when stale.
+
+    The health check of Docker and systemd: exits 1, saying what is stale and what to do, when no
+    poll has stored data for alerts.stale_poll_hours (default 48), or none ever has. It only
+    reads: it runs beside a job without waiting for its lock.
 
     \b
     Example:
         lineupwatch status
+        lineupwatch status --json
     """
+    import json
+
     from .ops import status as status_view
 
-    click.echo(status_view.render_status(config, utc_now()))
+    now = utc_now()
+    health = status_view.health(config, now)
+    click.echo(json.dumps(health.as_dict(), indent=2) if as_json else status_view.render_status(config, now, health))
+    if not health.healthy:
+        if as_json:
+            sys.exit(1)
+        raise click.ClickException(health.problem or "unhealthy")
 
 
 @cli.command()
@@ -304,6 +343,8 @@ def vacuum(config: Config) -> None:
     Example:
         lineupwatch vacuum
     """
+    from .store import retention
+
     with locked_db(config) as db:
         result = retention.vacuum(db, config.database_path, config.storage)
     click.echo(f"thinned the counters of {result.thinned_polls} polls; database {result.bytes_before / 1e6:.1f} MB "
@@ -390,6 +431,9 @@ def report(config: Config, as_of: datetime | None, out_dir: Path | None, since_b
         lineupwatch report --since-baseline
         lineupwatch report --format forum
     """
+    from .report import writer as reporting
+    from .store import database as store
+
     out = out_dir or config.reports_path
     if output_format == "forum" and since_baseline:
         raise click.UsageError("--format forum writes one week's post; it cannot be combined with --since-baseline")
@@ -415,66 +459,36 @@ def report(config: Config, as_of: datetime | None, out_dir: Path | None, since_b
 @cli.command()
 @as_of_option
 @click.option("--endpoint", help="Hub URL (default: $HF_ENDPOINT, else hub.endpoint, else huggingface.co).")
+@log_format_option
 @config_option
-def run(config: Config, as_of: datetime | None, endpoint: str | None) -> None:
+def run(config: Config, as_of: datetime | None, endpoint: str | None, log_format: str) -> None:
     """Poll, write the weekly report when one is due, then send alerts: the job for cron and timers.
 
     Without --as-of, a report is written for the last complete ISO week if it is missing; with
-    --as-of, the report of that day's week is (re)written.
+    --as-of, the report of that day's week is (re)written. Each step logs one line to stderr with
+    its UTC time (--log-format json: one JSON object a line); a failed step gives one line saying
+    what to do, and the run exits 1.
 
     \b
     Example:
         lineupwatch run --config /etc/lineupwatch/lineupwatch.toml
     """
     from .ops import job as jobs
+    from .ops import runlog
+    from .ops.lock import LockBusy
 
-    try:
-        with database_errors(config):
-            result = jobs.run_job(config, endpoint=config.endpoint(endpoint), now=utc_now,
-                                  as_of=as_of.date() if as_of else None)
-    except LockBusy as err:
-        raise click.ClickException(str(err)) from None
-    _echo_job(result)
-    fail_on(result)
-
-
-def _job_lines(result: jobs.JobResult) -> list[str]:
-    """What the steps that ran did; the failed ones are named by `fail_on`."""
-    lines = []
-    if result.poll:
-        lines.append(f"poll {result.poll.poll_id}: {result.poll.repo_count} repos, {result.poll.listing_requests} "
-                     f"listing requests, {result.poll.info_requests} child-count requests; "
-                     f"events: {_counts(result.poll.events)}")
-    if result.stream:
-        lines.append(_stream_line(result.stream))
-    lines += [f"report: {paths['html']}" for paths in result.reports]
-    if result.alerts:
-        lines += _alert_lines(result.alerts)
-    return lines
-
-
-def _echo_job(result: jobs.JobResult) -> None:
-    for line in _job_lines(result):
-        click.echo(line)
-
-
-def _alert_lines(run: AlertRun, dry_run: bool = False) -> list[str]:
-    verb = "would send" if dry_run or run.read_only else "new"
-    head = (f"alerts: {run.firing} conditions hold; {len(run.created)} {verb}"
-            + (" (first run: one welcome digest)" if run.first_run else "")
-            + _delivered(run) + (f"; {run.pending} pending" if run.pending else "")
-            + ("; read-only (--as-of is not today): alert state and delivery change only in a run for today"
-               if run.read_only and not dry_run else ""))
-    return [head] + [f"  [{notice.severity}] {one_line(notice.subject)}" for notice in run.created]
-
-
-def _delivered(run: AlertRun) -> str:
-    """The delivery clause, e.g. "; 3 sent in 1 message": changes every channel took, and the
-    messages that carried them (one per channel and run, when grouped)."""
-    messages = f"{run.messages} message" + ("" if run.messages == 1 else "s")
-    if run.sent:
-        return f"; {run.sent} sent" + (f" in {messages}" if run.messages else "")
-    return f"; {messages} sent" if run.messages else ""
+    started = time.monotonic()
+    with runlog.session(log_format) as log:
+        try:
+            with database_errors(config), page_progress() as on_page:
+                result = jobs.run_job(config, endpoint=config.endpoint(endpoint), now=utc_now,
+                                      as_of=as_of.date() if as_of else None, on_page=on_page,
+                                      on_step=runlog.step_logger(log))
+        except LockBusy as err:
+            raise click.ClickException(str(err)) from None
+        runlog.finished(log, result, time.monotonic() - started)
+    if not result.ok:
+        sys.exit(1)
 
 
 @cli.command()
@@ -493,6 +507,11 @@ def alerts(config: Config, as_of: datetime | None, dry_run: bool, test_mail: boo
         lineupwatch alerts --dry-run
         LINEUPWATCH_SMTP_PASSWORD=... lineupwatch alerts --test-mail
     """
+    from .alerts import mailer
+    from .alerts.engine import run_alerts
+    from .ops.runlog import alert_lines
+    from .sanitize import clean_text
+
     if test_mail:
         try:
             mailer.send([mailer.test_message(config.mail)], config.mail)
@@ -505,43 +524,43 @@ def alerts(config: Config, as_of: datetime | None, dry_run: bool, test_mail: boo
     # Only a live run for today records alert state and sends; anything else reads beside a run.
     with (reader_db(config) if dry_run or day != now.date() else locked_db(config)) as db:
         run = run_alerts(config, db, as_of=day, now=now, dry_run=dry_run)
-    for line in _alert_lines(run, dry_run):
+    for line in alert_lines(run, dry_run):
         click.echo(line)
     if dry_run or run.read_only:
         for notification in run.preview:  # as each would go out; text_body leaves no terminal escapes
-            click.echo(f"\n--- {one_line(clean_text(notification.subject))}\n{mailer.text_body(notification, None)}")
+            click.echo(f"\n--- {mailer.one_line(clean_text(notification.subject))}\n{mailer.text_body(notification, None)}")
     if not run.ok:
         raise click.ClickException(run.error)
 
 
 @cli.command()
+@log_format_option
 @config_option
-def schedule(config: Config) -> None:
+def schedule(config: Config, log_format: str) -> None:
     """Run the job (poll, report, alerts) on schedule.run_cron until SIGTERM or Ctrl-C.
+
+    Logs to stderr like `run`: a line per step with its UTC time, and a line per run.
 
     \b
     Example:
         lineupwatch schedule --config /etc/lineupwatch/lineupwatch.toml
     """
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s lineupwatch %(levelname)s %(message)s")
-    for noisy in ("apscheduler", "httpx", "httpx2", "httpcore"):  # one line per request is not a run log
-        logging.getLogger(noisy).setLevel(logging.WARNING)
-    log = logging.getLogger("lineupwatch.ops.schedule")
     from .ops import job as jobs
+    from .ops import runlog
     from .ops import schedule as scheduler
 
     def job() -> str | None:
-        """One run; returns why it failed (every failed step, in one line), or None."""
+        """One run, a line per step; returns which steps failed (each said on its line), or None."""
         try:
             with database_errors(config):
-                result = jobs.run_job(config, endpoint=config.endpoint(), now=utc_now)
+                result = jobs.run_job(config, endpoint=config.endpoint(), now=utc_now, on_step=runlog.step_logger(log))
         except click.ClickException as err:
-            return one_line(err.format_message(), 400)
-        for line in _job_lines(result):
-            log.info(line)
-        return None if result.ok else one_line("; ".join(f.message for f in result.failures), 1000)
+            return runlog.short(err.format_message())
+        steps = list(dict.fromkeys(f.step for f in result.failures))
+        return None if result.ok else f"{len(result.failures)} failure(s) in {', '.join(steps)}"
 
-    scheduler.serve(config, job, log)
+    with runlog.session(log_format) as log:
+        scheduler.serve(config, job, log)
 
 
 @cli.command()
@@ -564,5 +583,57 @@ def demo(out_dir: Path, as_of: datetime | None) -> None:
     click.echo(f"\nThe report: {html}")
 
 
-def _counts(counts: dict[str, int]) -> str:
-    return ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items())) or "none"
+
+@cli.command("docs")
+@click.argument("name", required=False)
+@click.option("--path", "path_only", is_flag=True, help="Print the installed file's path instead of its text.")
+def docs(name: str | None, path_only: bool) -> None:
+    """Print one of the documents installed with lineupwatch (docs/NAME.md), or list them.
+
+    The help, the config and the errors name these as docs/NAME.md; they travel in the package,
+    so an installed wheel has them without a checkout.
+
+    \b
+    Example:
+        lineupwatch docs deployment | less
+        lineupwatch docs storage --path
+    """
+    from importlib.resources import files
+
+    folder = files("lineupwatch").joinpath("docs")
+    names = sorted(entry.name[:-3] for entry in folder.iterdir() if entry.name.endswith(".md"))
+    if name is None:
+        for known in names:
+            click.echo(f"{known:<14} {folder.joinpath(known + '.md')}")
+        return
+    stem = name.removeprefix("docs/").removesuffix(".md")
+    if stem not in names:
+        raise click.ClickException(f"no document {name!r}; the installed ones: {', '.join(names)}")
+    doc = folder.joinpath(f"{stem}.md")
+    click.echo(str(doc) if path_only else doc.read_text(encoding="utf-8"), nl=path_only)
+
+
+@cli.command("datasette-metadata")
+@click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path), default=Path("metadata.json"),
+              show_default=True, help="Where to write the metadata ('-' for standard output).")
+@config_option
+def datasette_metadata(config: Config, out_path: Path) -> None:
+    """Write Datasette's metadata for the configured database: descriptions, facets, sorts, canned queries.
+
+    Datasette keys a database by its file's stem (data/watch.db is "watch"), so the metadata is
+    written for the file the config names.
+
+    \b
+    Example:
+        lineupwatch datasette-metadata --out metadata.json
+        datasette data/lineupwatch.db -m metadata.json
+    """
+    from .store.datasette import metadata_text
+
+    text = metadata_text(config.database_path.stem)
+    if str(out_path) == "-":
+        click.echo(text, nl=False)
+        return
+    out_path.write_text(text, encoding="utf-8")
+    click.echo(f"wrote {out_path} (database {config.database_path.stem!r}): "
+               f"datasette {config.database_path} -m {out_path}")

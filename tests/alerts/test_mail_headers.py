@@ -43,7 +43,7 @@ def test_run_links_the_last_complete_week_it_has_just_written(tmp_path: Path, hu
     sink, port = smtp
     config_path = write_config(tmp_path, hub.url, mail_config(port, report_url="https://watch.example.org/r"))
     result = run_cli("run", "--config", str(config_path))
-    written = next(line for line in result.output.splitlines() if line.startswith("report: "))
-    page = Path(written.removeprefix("report: ")).name
+    written = next(line for line in result.output.splitlines() if " step=report status=ok " in line)
+    page = Path(written.split(" report: ", 1)[1]).name
     text = sink.messages[0][1].get_body(("plain",)).get_content()
     assert f"The weekly report: https://watch.example.org/r/{page}" in text

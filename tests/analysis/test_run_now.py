@@ -66,9 +66,9 @@ def test_newest_model_per_class_with_memory_licence_and_official_builds(tmp_path
     gemma = _row(report, "small", "Gemma")
     assert gemma["entry"].startswith("gemma-4 · LM · ") and gemma["age_days"] > report["coverage"]["window_days"]
     assert "small" not in report["coverage"]["families"]["Gemma"]
-    # The page shows the large and frontier classes in its appendix, with the official format.
-    html = (tmp_path / "reports" / "2026-W47.html").read_text(encoding="utf-8")
-    markdown = (tmp_path / "reports" / "2026-W47.md").read_text(encoding="utf-8")
+    # The week's data page shows the large and frontier classes in its appendix, with the official format.
+    html = (tmp_path / "reports" / "2026-W47-data.html").read_text(encoding="utf-8")
+    markdown = (tmp_path / "reports" / "2026-W47-data.md").read_text(encoding="utf-8")
     appendix = markdown[markdown.index("## Appendix: the newest large and frontier models"):]
     oss_line = next(line for line in appendix.splitlines() if f"[{oss['repo']}]" in line)
     assert "| MXFP4 (official) |" in oss_line and f"{oss['repo']} (MXFP4)" in oss_line

@@ -8,11 +8,17 @@ against the same Hub: the same report files, byte for byte, and the same alert s
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from lineupwatch.analysis.ecosystem import first_week
-from lineupwatch.ops.demo import POLL_TIME, demo_config, run_demo, stream_backfill
+from lineupwatch.ops.demo import (
+    POLL_TIME,
+    demo_config,
+    run_demo,
+    stream_backfill,
+    stream_since,
+)
 from lineupwatch.ops.job import run_job
 from lineupwatch.replay.server import ReplayHub
 from lineupwatch.replay.synthetic_stream import demo_stream
@@ -31,7 +37,7 @@ def _job_day_by_day(out_dir: Path) -> None:
     """The job as a timer runs it, once a day in this process, against an in-thread replay Hub."""
     config = demo_config(out_dir)
     timeline = HubTimeline.bundled()
-    since = first_week(config)
+    since = stream_since(config)
     with ReplayHub(timeline.state_at(_moment(START)), stream=demo_stream(since, START)) as hub:
         stream_backfill(config, hub.url, since, lambda: _moment(START))
         day = START
@@ -63,8 +69,15 @@ def _alert_state(database: Path) -> dict[str, list[tuple]]:
 
 
 def test_the_demo_writes_what_the_job_writes_day_by_day(tmp_path: Path) -> None:
-    page = run_demo(tmp_path / "demo", UNTIL, echo=lambda _: None, start=START)
+    told: list[str] = []
+    page = run_demo(tmp_path / "demo", UNTIL, echo=told.append, start=START)
     _job_day_by_day(tmp_path / "job")
+
+    weeks = [line for line in told if re.match(r"2026-W\d\d \(", line)]  # the narrative: a line per week
+    assert re.fullmatch(r"2026-W02 \(2026-01-09 to 01-11\): 3 poll\(s\), \d+ repos, events: \d+ added.*; report of "
+                        r"2026-W01 due", weeks[0])
+    assert len(weeks) == 2 and weeks[1].startswith("2026-W03 (2026-01-12 to 01-13): 2 poll(s), ")
+    assert weeks[1].endswith("; report of 2026-W02 due")
 
     assert page == tmp_path / "demo" / "reports" / "2026-W03.html"
     demo, job = _files(tmp_path / "demo" / "reports"), _files(tmp_path / "job" / "reports")

@@ -120,8 +120,8 @@ def test_a_step_that_raises_is_recorded_and_the_later_steps_still_run(tmp_path: 
     result = run_cli("run", "--as-of", today.isoformat(), "--config", str(config_path), ok=False)
     assert result.exit_code == 1
     assert "poll 1: " in result.output and "alerts: " in result.output  # the steps before and after it ran
-    failed = [line for line in result.output.splitlines() if " failed: " in line]
-    assert len(failed) == 1 and failed[0].startswith("Error: report failed: FileExistsError")
+    failed = [line for line in result.output.splitlines() if " failed: " in line]  # one line, not repeated
+    assert len(failed) == 1 and " ERROR step=report status=failed report failed: FileExistsError" in failed[0]
     assert "`lineupwatch report --as-of DAY` writes it" in failed[0]
     assert len(sink.messages) == 1  # the welcome digest went out
     db = store.open_db(load_config(config_path).database_path)

@@ -56,9 +56,10 @@ def test_each_week_lists_what_changed_since_the_one_before(config_path: Path, tm
 
     index = (tmp_path / "reports" / "index.html").read_text(encoding="utf-8")
     title = "Small models (≤ 10B)" if forecast == "small-models" else "Open weights"
-    strip = re.search(rf"<th scope=\"row\">{family} · {re.escape(title)}.*?</tr>", index, re.S).group(0)
-    cells = re.findall(r'<li class="cell v-(\w+)( changed)?"><a href="(\d{4}-W\d\d)\.html"', strip)
-    assert [c[2] for c in cells] == names  # one cell per week, oldest first
+    strip = re.search(rf"<th scope=\"row\"[^>]*>{family} · {re.escape(title)}.*?</tr>", index, re.S).group(0)
+    cells = re.findall(r'<td class="cell v-(\w+)( changed)?(?: newest)?" data-week="[^"]+"><a href="(\d{4}-W\d\d)\.html"',
+                       strip)
+    assert [c[2] for c in cells] == names[::-1]  # one cell per week, newest first (issue 23)
     assert [c[2] for c in cells if c[1]] == [c[0] for c in verdict_changes if c[1:3] == (family, forecast)]
     assert dict((c[2], c[0]) for c in cells)[week] == new
 

@@ -8,7 +8,9 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import pytest
 from conftest import mail_config, run_cli, write_config
+
 from lineupwatch.replay.server import ReplayHub
 from lineupwatch.report.render import FORUM_LIMIT, write_forum
 
@@ -126,3 +128,35 @@ def test_markup_from_the_hub_stays_text_in_the_forum_post(tmp_path: Path) -> Non
     assert "Qwen3.9 · LM · 4B" in post and "&lt;details&gt;" in post
     assert not re.search(r"<\s*[A-Za-z!/]", post)
     assert "\\](http://evil.example)" in post and not re.search(r"(?<!\\)\]\(http://evil", post)  # no link made
+
+
+def test_the_previous_week_is_read_from_the_first_directory_that_has_it(tmp_path: Path) -> None:
+    from lineupwatch.report.changes import load_previous
+
+    reports, forum = tmp_path / "reports", tmp_path / "forum"
+    reports.mkdir()
+    forum.mkdir()
+    (reports / "2026-W46.json").write_text(json.dumps({"week": "2026-W46", "forecasts": []}))
+    assert load_previous(forum, "2026-W47") is None
+    assert load_previous(forum, "2026-W47", reports) == {"week": "2026-W46", "forecasts": []}
+    (forum / "2026-W46.json").write_text("{not json")  # damaged here: the next directory answers
+    assert load_previous(forum, "2026-W47", reports)["week"] == "2026-W46"
+
+
+def test_a_forum_post_written_elsewhere_compares_with_the_reports_directory(tmp_path: Path, hub: ReplayHub) -> None:
+    config_path = write_config(tmp_path, hub.url, SITE)
+    run_cli("poll", "--config", str(config_path))
+    run_cli("report", "--config", str(config_path), "--as-of", "2026-11-15")  # W46 in storage.reports_dir
+    elsewhere = tmp_path / "forum"
+    run_cli("report", "--config", str(config_path), "--as-of", "2026-11-22", "--format", "forum",
+            "--out", str(elsewhere))
+    post = (elsewhere / "2026-W47.forum.md").read_text(encoding="utf-8")
+    assert "No report of the previous week" not in post and "**Changed since last week** (2026-W46)" in post
+
+
+def test_without_the_previous_week_the_post_names_the_week_it_looked_for(tmp_path: Path, hub: ReplayHub) -> None:
+    config_path = write_config(tmp_path, hub.url, SITE)
+    run_cli("poll", "--config", str(config_path))
+    run_cli("report", "--config", str(config_path), "--as-of", "2026-11-22", "--format", "forum")
+    post = (tmp_path / "reports" / "2026-W47.forum.md").read_text(encoding="utf-8")
+    assert "No report of the previous week (2026-W46) to compare with." in post

@@ -7,11 +7,11 @@ import json
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from conftest import run_cli, write_config
 from lineupwatch.replay.server import ReplayHub
-
-ROOT = Path(__file__).resolve().parents[2]
-METADATA = ROOT / "src" / "lineupwatch" / "data" / "metadata.json"
+from lineupwatch.store.datasette import HIDDEN, QUERIES, metadata, metadata_text
 
 
 def _run(tmp_path: Path, hub: ReplayHub) -> tuple[sqlite3.Connection, dict]:
@@ -26,7 +26,7 @@ def _run(tmp_path: Path, hub: ReplayHub) -> tuple[sqlite3.Connection, dict]:
 
 def test_metadata_describes_every_table_view_and_column(tmp_path: Path, hub: ReplayHub) -> None:
     db, _ = _run(tmp_path, hub)
-    described = json.loads(METADATA.read_text(encoding="utf-8"))["databases"]["lineupwatch"]["tables"]
+    described = metadata()["databases"]["lineupwatch"]["tables"]
     actual = {name: [row[1] for row in db.execute(f"PRAGMA table_info([{name}])")]
               for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view') "
                                         "AND name NOT LIKE 'sqlite_%'")}
@@ -36,7 +36,7 @@ def test_metadata_describes_every_table_view_and_column(tmp_path: Path, hub: Rep
         assert sorted(described[name]["columns"]) == sorted(columns), name
         assert all(described[name]["columns"].values()), name
     assert run_cli("init", str(tmp_path / "site")).exit_code == 0
-    assert (tmp_path / "site" / "metadata.json").read_text(encoding="utf-8") == METADATA.read_text(encoding="utf-8")
+    assert (tmp_path / "site" / "metadata.json").read_text(encoding="utf-8") == metadata_text("lineupwatch")
 
 
 def test_foreign_keys_point_at_repos_and_hold_after_a_rebuild(tmp_path: Path, hub: ReplayHub) -> None:
@@ -71,3 +71,52 @@ def test_views_answer_from_the_tables(tmp_path: Path, hub: ReplayHub) -> None:
                            "AND quantized = 0 AND removed_poll IS NULL").fetchone()[0]
     assert qwen_small["originals"] == originals and 0 < qwen_small["derivatives"] < originals
     assert qwen_small["derivative_share"] == round(qwen_small["derivatives"] / originals, 3)
+
+
+def test_the_metadata_is_keyed_to_the_configured_database_file(tmp_path: Path) -> None:
+    config_path = tmp_path / "lineupwatch.toml"
+    config_path.write_text(f'[storage]\ndatabase = "{tmp_path / "db" / "watch-2026.db"}"\n', encoding="utf-8")
+    out = tmp_path / "meta.json"
+    result = run_cli("datasette-metadata", "--config", str(config_path), "--out", str(out))
+    assert result.output == (f"wrote {out} (database 'watch-2026'): datasette {tmp_path / 'db' / 'watch-2026.db'} "
+                             f"-m {out}\n")
+    written = json.loads(out.read_text(encoding="utf-8"))
+    assert list(written["databases"]) == ["watch-2026"]
+    assert written == metadata("watch-2026")
+    tables = written["databases"]["watch-2026"]["tables"]
+    assert tables["repos"]["description"] and tables["repos"]["columns"]["released_at"]
+    assert list(metadata("watch")["databases"]) == ["watch"]
+
+
+def test_facets_sorts_labels_and_hidden_tables_name_real_columns(tmp_path: Path, hub: ReplayHub) -> None:
+    db, _ = _run(tmp_path, hub)
+    tables = metadata()["databases"]["lineupwatch"]["tables"]
+    for name, table in tables.items():
+        columns = {row[1] for row in db.execute(f"PRAGMA table_info([{name}])")}
+        named = [*table.get("facets", []), table.get("sort_desc"), table.get("label_column")]
+        assert {c for c in named if c} <= columns, name
+        assert table.get("hidden", False) == (name in HIDDEN), name
+    assert {"raw_docs", "raw_packs", "raw_listings", "_sqlite_migrations", "stream_raw"} <= set(HIDDEN)
+    assert tables["repos"]["sort_desc"] == "released_at" and "family" in tables["repos"]["facets"]
+
+
+def test_every_canned_query_runs_on_a_polled_database(tmp_path: Path, hub: ReplayHub) -> None:
+    db, report = _run(tmp_path, hub)
+    newest = db.execute("SELECT substr(MAX(released_at), 1, 10) FROM lineup_entries").fetchone()[0]
+    params = {"day": newest, "family": ""}
+    results = {}
+    for name, query in QUERIES.items():
+        results[name] = db.execute(query["sql"], params).fetchall()
+    assert results["this_week_entries"] and all(row["released_at"] >= "2026" for row in results["this_week_entries"])
+    assert newest in {row["released_at"][:10] for row in results["this_week_entries"]}
+    qwen = db.execute(QUERIES["verdict_history"]["sql"], {"family": "Qwen"}).fetchall()
+    assert qwen and {row["family"] for row in qwen} == {"Qwen"}
+    assert len(results["verdict_history"]) == len(report["forecasts"])
+    assert results["derivatives_per_family"]
+    assert db.execute(QUERIES["this_week_entries"]["sql"], {"day": "2001-01-01"}).fetchall() == []
+
+
+@pytest.mark.parametrize("name", sorted(QUERIES))
+def test_each_canned_query_has_a_title_and_a_description(name: str) -> None:
+    assert QUERIES[name]["title"] and QUERIES[name]["description"].endswith(")") or \
+        QUERIES[name]["description"].endswith(".")

@@ -21,6 +21,7 @@ from lineupwatch.config.settings import load_config
 from lineupwatch.stream.facts import downloads_on, ok_poll_days
 from lineupwatch.store.facts import load_facts
 from lineupwatch.normalize.records import normalize_repos
+from lineupwatch.normalize.payload import timestamp
 from lineupwatch.ops.poll import run_poll
 from lineupwatch.store.raw_archive import COUNTER_COLUMNS, CounterReader, load_listings
 from lineupwatch.replay.server import ReplayHub
@@ -92,6 +93,14 @@ def _legacy_copy(tmp_path: Path) -> Path:
     return path
 
 
+def _one_format(table: str, row: dict) -> dict:
+    """A row as m120 leaves it: the Hub's timestamps in the one stored form, nothing else changed."""
+    for column in store.HUB_TIMESTAMPS.get(table, ()):
+        if column in row:
+            row[column] = timestamp(row[column]) or row[column]
+    return row
+
+
 def _old_state(path: Path) -> dict:
     """Everything the 0.1.0 layout says, read with plain SQL: the derived tables, the raw JSON of
     every poll, and every repo's counters as of every poll."""
@@ -99,7 +108,7 @@ def _old_state(path: Path) -> dict:
     old.row_factory = sqlite3.Row
     blob = lambda digest: json.loads(zlib.decompress(  # noqa: E731
         old.execute("SELECT body FROM raw_blobs WHERE hash = ?", [digest]).fetchone()[0]))
-    state = {table: [dict(r) for r in old.execute(f"SELECT * FROM {table} ORDER BY {order}")]
+    state = {table: [_one_format(table, dict(r)) for r in old.execute(f"SELECT * FROM {table} ORDER BY {order}")]
              for table, order in (("repos", "repo_id"), ("events", "id"), ("observations", "id"))}
     state["listings"] = {}
     for poll_id, org, manifest in old.execute("SELECT poll_id, org, manifest FROM raw_listings"):
@@ -225,8 +234,9 @@ def test_a_database_with_json_counter_columns_migrates_to_packed_columns_and_rea
     assert any(m.get("downloads") is True for m in odd) and any(m.get("likes") == 1.5 for m in odd)
     old = store.Database(sqlite3.connect(path))
     tables = [t for t in old.table_names() if t not in ("raw_listings", "_sqlite_migrations")]
-    before = {table: _rows(old, table) for table in tables}
     columns = {table: [c.name for c in old[table].columns] for table in tables}
+    before = {table: sorted((tuple(_one_format(table, dict(zip(columns[table], row))).values())
+                             for row in _rows(old, table)), key=repr) for table in tables}  # m120: one format
     old.close()
     config_path = write_config(tmp_path, "http://127.0.0.1:9")
 

@@ -7,6 +7,7 @@ parents are real repos of the bundled Hub state.
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import pytest
 
 from conftest import bundled_models, run_cli, write_config
 from lineupwatch.store import database as store
+from lineupwatch.store.datasette import QUERIES
 from lineupwatch.config.settings import load_config
 from lineupwatch.replay.server import Fault, ReplayHub
 from lineupwatch.replay.synthetic_stream import SyntheticStream
@@ -123,7 +125,7 @@ def test_an_interrupted_backfill_resumes_where_it_stopped_without_duplicates(tmp
         failed = run_cli("backfill-stream", "--since", "2026-11-05", "--config", str(config_path), ok=False)
         assert failed.exit_code == 1
         assert "stream page 3: HTTP 500" in failed.output and "run the same command again to resume" in failed.output
-        status = run_cli("status", "--config", str(config_path)).output
+        status = run_cli("status", "--config", str(config_path), ok=False).output  # no org poll yet: exit 1
         assert "backfill to 2026-11-05 is interrupted: run `lineupwatch backfill-stream --since 2026-11-05`" in status
         result = run_cli("backfill-stream", "--since", "2026-11-05", "--config", str(config_path))
         assert "resumed and done" in result.output
@@ -171,6 +173,7 @@ def test_rebuild_re_derives_the_stream_as_stored(tmp_path: Path) -> None:
 
 
 def test_export_writes_monthly_parquet_partitions_that_reproduce_the_share(tmp_path: Path) -> None:
+    pa = pytest.importorskip("pyarrow", reason="pyarrow is the optional extra lineupwatch[parquet]")
     import pyarrow.dataset as ds
     import pyarrow.parquet as pq
 
@@ -184,13 +187,37 @@ def test_export_writes_monthly_parquet_partitions_that_reproduce_the_share(tmp_p
     stream = ds.dataset(out / "stream", format="parquet", partitioning="hive").to_table().to_pylist()
     assert f"stream {len(stream)} rows" in result.output and len(stream) >= 11
     repos = {r["repo_id"]: r for r in pq.read_table(out / "repos.parquet").to_pylist()}
-    small = [s for s in stream if s["released"] >= WEEK[0] and s["parent"] in repos
+    small = [s for s in stream if s["released"] >= date.fromisoformat(WEEK[0]) and s["parent"] in repos
              and repos[s["parent"]]["size_class"] in ("tiny", "small")]
     qwen = sum(repos[s["parent"]]["family"] == "Qwen" for s in small)
     week = week_of(report_json(config_path, WEEK[1]), "2026-W47")
     assert round(qwen / len(small), 4) == week["small_share"]["Qwen"]
     assert {s["month"] for s in stream} == {"2026-10", "2026-11"}
-    assert ds.dataset(out / "observations", format="parquet", partitioning="hive").count_rows() > 600
+    observations = ds.dataset(out / "observations", format="parquet", partitioning="hive")
+    assert observations.count_rows() > 600
+    # typed columns (issue 23.9): date-times, the release day, lists
+    utc, texts = pa.timestamp("us", tz="UTC"), pa.list_(pa.string())
+    stream_schema = ds.dataset(out / "stream", format="parquet", partitioning="hive").schema
+    assert (stream_schema.field("created_at").type, stream_schema.field("released").type) == (utc, pa.date32())
+    assert stream_schema.field("more_bases").type == texts
+    repos_schema = pq.read_schema(out / "repos.parquet")
+    for column in ("created_at", "last_modified", "released_at", "first_seen_at", "last_seen_at", "removed_at"):
+        assert repos_schema.field(column).type == utc, column
+    assert repos_schema.field("base_models").type == texts
+    assert (observations.schema.field("observed_at").type, observations.schema.field("last_modified").type) == (utc, utc)
+    assert any(r["base_models"] and all(":" in b for b in r["base_models"]) for r in repos.values())
+    assert all(r["created_at"] is None or r["created_at"].tzinfo is not None for r in repos.values())
+    # the canned query of the Datasette metadata gives the same share, from the database
+    db = store.open_db(load_config(config_path).database_path)
+    shares = {(r["week_start"], r["family"]): r["small_share"]
+              for r in db.query(QUERIES["derivative_shares"]["sql"])}
+    assert shares[(WEEK[0], "Qwen")] == week["small_share"]["Qwen"]
+    # and the DuckDB query of docs/ecosystem.md, where DuckDB is installed (it is no dependency)
+    duckdb = pytest.importorskip("duckdb", reason="duckdb is not installed; the docs' query is not run")
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "ecosystem.md").read_text(encoding="utf-8")
+    sql = re.search(r"```sql\n(WITH small AS .*?)```", doc, re.S).group(1).replace("DIR/", f"{out}/")
+    rows = duckdb.sql(sql).fetchall()
+    assert {(w, f): s for w, f, _, s in rows}[("2026-W47", "Qwen")] == week["small_share"]["Qwen"]
 
 
 def test_a_community_small_model_passing_the_adoption_threshold_is_announced_once(tmp_path: Path) -> None:

@@ -6,12 +6,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
-from apscheduler.triggers.base import BaseTrigger
 from croniter import CroniterBadDateError, croniter
 
 
-class CrontabTrigger(BaseTrigger):
+class CrontabTrigger:
     """An APScheduler trigger that fires exactly when croniter says, with crontab's semantics.
+
+    It is registered as a virtual subclass of APScheduler's BaseTrigger by the daemon
+    (`as_apscheduler_trigger`), so that checking a config, or `status`, never imports APScheduler.
 
     APScheduler 3's own CronTrigger numbers weekdays from Monday and reads `*/2` or `0-6` in the
     day-of-week field differently from crontab; croniter is the one source of fire times instead.
@@ -57,6 +59,14 @@ class CrontabTrigger(BaseTrigger):
 
     def __str__(self) -> str:
         return f"crontab[{self.expression}]"
+
+
+def as_apscheduler_trigger(trigger: CrontabTrigger) -> CrontabTrigger:
+    """The trigger, known to APScheduler as one of its own (BaseTrigger is an ABC)."""
+    from apscheduler.triggers.base import BaseTrigger
+
+    BaseTrigger.register(CrontabTrigger)
+    return trigger
 
 
 def parse_cron(expression: str, timezone: str) -> CrontabTrigger:

@@ -2,15 +2,18 @@
 
 Every threshold and window of lineupwatch is defined once, here, as a dataclass default; the
 shipped config/lineupwatch.toml repeats them with comments. The dataclasses are the schema: each
-field's type (with its range as an `Annotated` pydantic constraint) is checked strictly by
-pydantic, so a wrong key, type or range, an unknown family, a bad regex or a cron that never fires
-is a one-line `ConfigError` naming the file and the key.
+field's type (with its range as an `Annotated` constraint, pydantic's Field keywords) is checked
+strictly by pydantic, so a wrong key, type or range, an unknown family, a bad regex or a cron that
+never fires is a one-line `ConfigError` naming the file and the key. A value of a plain type
+within its range (nearly every value of a usable config) is accepted without pydantic, which is
+imported only to judge the rest: `status` and every command start ~0.1 s sooner.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
+import math
 import os
 import re
 import tomllib
@@ -22,15 +25,24 @@ from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from pydantic import Field as Check
-from pydantic import TypeAdapter, ValidationError
-
 DEFAULT_CONFIG_PATH = Path("config/lineupwatch.toml")
 DEFAULT_HUB_ENDPOINT = "https://huggingface.co"
 
 
 class ConfigError(Exception):
     """A config file that cannot be used; the message names the file and the key."""
+
+
+class Check:
+    """A field's range, in pydantic's Field keywords (gt, ge, lt, le, min_length)."""
+
+    __slots__ = ("bounds",)
+
+    def __init__(self, **bounds: float) -> None:
+        self.bounds = bounds
+
+    def __repr__(self) -> str:
+        return f"Check({', '.join(f'{k}={v!r}' for k, v in self.bounds.items())})"
 
 
 # Ranges, checked by pydantic; a new field with a plain type is checked for its type alone.
@@ -420,8 +432,16 @@ def _validate(path: Path, key: str, value: object, hint: object) -> object:
             value = date.fromisoformat(value)
         except ValueError:
             pass
+    accepted, checked = _plainly_valid(value, hint)
+    if accepted:
+        return checked
+    from pydantic import (  # the judge of everything else, and its wording
+        TypeAdapter,
+        ValidationError,
+    )
+
     try:
-        return TypeAdapter(hint).validate_python(value, strict=True)
+        return TypeAdapter(_pydantic_hint(hint)).validate_python(value, strict=True)
     except ValidationError as err:
         first = err.errors()[0]
         where = key + "".join(f"[{part}]" for part in first["loc"])
@@ -432,6 +452,45 @@ def _validate(path: Path, key: str, value: object, hint: object) -> object:
                               f"got {type(got).__name__} {shown}") from None
         what = first["msg"].replace("Input should be", "must be").replace("String should have", "must have")
         raise ConfigError(f"{path}: key '{where}': {what}, got {shown}") from None
+
+
+_WITHIN = {"gt": lambda v, b: v > b, "ge": lambda v, b: v >= b, "lt": lambda v, b: v < b, "le": lambda v, b: v <= b,
+           "min_length": lambda v, b: len(v) >= b}
+
+
+def _plainly_valid(value: object, hint: object) -> tuple[bool, object]:
+    """(True, the value as pydantic's strict mode returns it) when the value is certainly valid;
+    (False, _) leaves the verdict, and the wording of any error, to pydantic."""
+    origin = typing.get_origin(hint)
+    if origin is Annotated:
+        base, *checks = typing.get_args(hint)
+        accepted, value = _plainly_valid(value, base)
+        return accepted and all(isinstance(c, Check) and all(key in _WITHIN and _WITHIN[key](value, bound)
+                                                             for key, bound in c.bounds.items())
+                                for c in checks), value
+    if origin is tuple:
+        args = typing.get_args(hint)
+        if len(args) != 2 or args[1] is not Ellipsis or not isinstance(value, tuple):
+            return False, value
+        items = [_plainly_valid(item, args[0]) for item in value]
+        return all(ok for ok, _ in items), tuple(item for _, item in items)
+    if hint is float:
+        return type(value) in (int, float) and math.isfinite(value), float(value) if type(value) in (int, float) else value
+    return hint in (bool, int, str, date) and type(value) is hint, value
+
+
+def _pydantic_hint(hint: object) -> object:
+    """The hint with each Check as pydantic's Field."""
+    from pydantic import Field
+
+    origin = typing.get_origin(hint)
+    if origin is Annotated:
+        base, *checks = typing.get_args(hint)
+        metadata = [Field(**c.bounds) if isinstance(c, Check) else c for c in checks]
+        return Annotated[(_pydantic_hint(base), *metadata)]
+    if origin is tuple:
+        return tuple[tuple(_pydantic_hint(arg) if arg is not Ellipsis else arg for arg in typing.get_args(hint))]
+    return hint
 
 
 def _expect(path: Path, key: str, value: object, expected: type) -> None:

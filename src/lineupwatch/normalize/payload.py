@@ -64,8 +64,12 @@ def _moment(value: str) -> datetime | None:
 
 
 def timestamp(value: object) -> str | None:
-    """An ISO timestamp as the Hub sent it, or None: a malformed date is no date at all."""
-    return value if moment_of(value) is not None else None
+    """An ISO timestamp in the one form every table stores, 'YYYY-MM-DDTHH:MM:SS+00:00' (UTC, whole
+    seconds, as the polls' own clocks are written), or None: a malformed date is no date at all.
+    The Hub's '2026-03-02T06:58:12.000Z' is stored '2026-03-02T06:58:12+00:00'; the raw archive keeps
+    what the Hub sent."""
+    moment = moment_of(value)
+    return moment.isoformat(timespec="seconds") if moment is not None else None
 
 
 def format_copy(library: str | None, tags: set[str], counted_source: str) -> bool:

@@ -381,7 +381,7 @@ def _record(item: _Pending, state: _Resolved, config: Config) -> RepoRecord:
         params_total_b=params.total_b, params_total_source=params.total_source, params_active_b=params.active_b,
         params_active_source=params.active_source, nominal_total_b=nominal,
         size_class=config.size_classes.classify(nominal if nominal is not None else params.total_b),
-        created_at=timestamp(model.get("createdAt")), last_modified=_text(model.get("lastModified")),
+        created_at=timestamp(model.get("createdAt")), last_modified=timestamp(model.get("lastModified")) or _text(model.get("lastModified")),
         sha=_text(model.get("sha")), license=_license(model),
         gated=_GATED.get(gated, str(gated).lower()) if isinstance(gated, (bool, str)) else "false",
         pipeline_tag=_text(model.get("pipeline_tag")), library_name=_text(model.get("library_name")),

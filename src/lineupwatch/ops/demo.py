@@ -63,6 +63,12 @@ def stream_backfill(config: Config, endpoint: str, since: date, now: Callable[[]
         db.close()
 
 
+def stream_since(config: Config) -> date:
+    """The first day of the demo's stream history: the ecosystem's first week or the resilience
+    index's first day (2024-01-01), whichever is earlier, so every chart has its whole history."""
+    return min(first_week(config), config.analysis.resilience_since)
+
+
 @dataclass
 class DemoResult:
     polls: int = 0
@@ -85,7 +91,7 @@ def run_demo(out_dir: Path, until: date, echo: Callable[[str], None], start: dat
     if until < start:
         raise DemoFailed(f"the demo's timeline runs from {start} to {STATE_AS_OF.date()}: pick --as-of in that range")
     result = DemoResult()
-    since = first_week(config)
+    since = stream_since(config)
     orgs_only = dataclasses.replace(config, hub=dataclasses.replace(config.hub, stream=False))  # the stream: StreamWorker
     # One writer at a time: the stream poll stores before this poll's transaction begins (a deferred
     # SQLite transaction that read before another's commit cannot write), so this poll waits for it
@@ -98,6 +104,7 @@ def run_demo(out_dir: Path, until: date, echo: Callable[[str], None], start: dat
             backfill = stream_backfill(config, hub.url, since, lambda: _moment(start))
             echo(f"stream backfill: {backfill.repos} repos created from {since} to {start}, in {backfill.pages} pages")
             db = store.open_db(config.database_path)
+            week = WeekLine(echo)
             try:
                 day = start
                 while day <= until:
@@ -111,6 +118,9 @@ def run_demo(out_dir: Path, until: date, echo: Callable[[str], None], start: dat
                         raise DemoFailed(f"the demo's poll of {day} failed: {job.poll_error}")
                     worker.day(moment)  # the day's report (when due) and alerts, while the next day is polled
                     result.polls += 1
+                    week.add(day, job, first=day == start)
+                    if day.isoweekday() == 7 or day == until:
+                        week.flush()
                     day += timedelta(days=1)
                 result.reports = worker.finish(until)
             finally:
@@ -123,6 +133,38 @@ def run_demo(out_dir: Path, until: date, echo: Callable[[str], None], start: dat
     for line in result.verdict_changes:
         echo(f"  {line}")
     return result.reports[-1]
+
+
+class WeekLine:
+    """The demo's narrative: a line per simulated ISO week, so a run of minutes is never silent:
+    `2026-W12 (2026-03-16 to 03-22): 7 polls, 667 repos, events: 3 added; report of 2026-W11 written`."""
+
+    def __init__(self, echo: Callable[[str], None]) -> None:
+        self.echo = echo
+        self.days: list[date] = []
+        self.events: dict[str, int] = {}
+        self.repos = 0
+        self.report: str | None = None
+
+    def add(self, day: date, job: jobs.JobResult, first: bool) -> None:
+        self.days.append(day)
+        if job.poll:
+            self.repos = job.poll.repo_count
+            for kind, count in job.poll.events.items():
+                self.events[kind] = self.events.get(kind, 0) + count
+        if first or day.isoweekday() == 1:  # the job's report of the last complete week is due
+            year, week, _ = (day - timedelta(days=day.isoweekday())).isocalendar()
+            self.report = f"{year}-W{week:02d}"
+
+    def flush(self) -> None:
+        if not self.days:
+            return
+        first, last = self.days[0], self.days[-1]
+        year, week, _ = first.isocalendar()
+        events = ", ".join(f"{n} {kind}" for kind, n in sorted(self.events.items())) or "none"
+        self.echo(f"{year}-W{week:02d} ({first} to {last:%m-%d}): {len(self.days)} poll(s), {self.repos} repos, "
+                  f"events: {events}" + (f"; report of {self.report} due" if self.report else ""))
+        self.days, self.events, self.report = [], {}, None
 
 
 def verdict_changes(reports_dir: Path, family: str) -> list[str]:

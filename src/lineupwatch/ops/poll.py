@@ -45,6 +45,7 @@ class PollResult:
     events: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)  # one line per failed org, with what to do
+    failed: dict[str, str] = field(default_factory=dict)  # the failed orgs' reasons, by org
 
     @property
     def status(self) -> str:
@@ -57,7 +58,7 @@ class PollFailed(PollError):
     def __init__(self, endpoint: str, failed: dict[str, str], failures: list[str]):
         Exception.__init__(self, "\n".join(failures))
         self.org, self.endpoint, self.reason, self.hub_wide = ", ".join(failed), endpoint, "; ".join(failed.values()), False
-        self.failures = failures
+        self.failures, self.failed = failures, failed
 
 
 def watched_orgs(config: Config) -> list[str]:
@@ -110,7 +111,8 @@ def run_poll(config: Config, db: Database, *, endpoint: str, now: Clock,
                                       "listing_requests": client.listing_requests, "info_requests": client.info_requests})
         raise
     events = dict(db.execute("SELECT kind, COUNT(*) FROM events WHERE poll_id = ? GROUP BY kind", [poll_id]).fetchall())
-    return PollResult(poll_id, len(records), client.listing_requests, client.info_requests, events, warnings, failures)
+    return PollResult(poll_id, len(records), client.listing_requests, client.info_requests, events, warnings, failures,
+                      failed)
 
 
 def _normalize(models: list[dict], config: Config) -> list[RepoRecord]:
@@ -164,13 +166,18 @@ def _normalizes(model: dict, config: Config) -> bool:
     return True
 
 
-def describe(err: Exception) -> str:
+def describe(err: Exception, limit: int | None = None) -> str:
     """An error no rule foresaw, in one line: a RepoError as it words itself (the repo, then the
     cause), anything else with its type; with the line of lineupwatch that raised it (what a bug
-    report needs)."""
+    report needs). With `limit`, the error's text is cut so that the line keeps that place."""
     if isinstance(err, RepoError) and err.__cause__ is not None:
-        return " ".join(f"{err}{_raised_at(err.__cause__)}".split())
-    return " ".join(f"{type(err).__name__}: {err}{_raised_at(err)}".split())
+        text, at = str(err), _raised_at(err.__cause__)
+    else:
+        text, at = f"{type(err).__name__}: {err}", _raised_at(err)
+    text = " ".join(text.split())
+    if limit is not None and len(text) + len(at) > limit:
+        text = text[: max(limit - len(at) - 1, 40)] + "…"
+    return text + at
 
 
 def _raised_at(err: BaseException) -> str:
@@ -221,15 +228,18 @@ def _empty_reason(db: Database, org: str, endpoint: str) -> str:
 
 def failure_line(org: str, endpoint: str, reason: str, config: Config) -> str:
     """One failed org, and what to do about it."""
+    return f"poll of org '{org}' at {endpoint} failed: {reason} ({failure_hint(org, reason, config)})"
+
+
+def failure_hint(org: str, reason: str, config: Config) -> str:
+    """What to do about a failed org."""
     families = [f.name for f in config.watched if org in f.orgs]
     where = " or ".join(f"families.{name}.orgs" for name in families) or "the families' orgs"
     if "lists no repos" in reason or "HTTP 404" in reason:
-        hint = f"org renamed? set {where} in {config.path}"
-    elif reason.startswith("not polled"):
-        hint = "fix the cause above and poll again"
-    else:
-        hint = "it is retried at the next poll; until then its repos keep their last state"
-    return f"poll of org '{org}' at {endpoint} failed: {reason} ({hint})"
+        return f"org renamed? set {where} in {config.path}"
+    if reason.startswith("not polled"):
+        return "fix the cause above and poll again"
+    return "it is retried at the next poll; until then its repos keep their last state"
 
 
 def children_due(records: list[RepoRecord], fetched_at: dict[str, str | None], config: Config,

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 
-from ..config.cron import CrontabTrigger, parse_cron
+from ..config.cron import CrontabTrigger, as_apscheduler_trigger, parse_cron
 from ..config.settings import Config
 from .lock import LockBusy
 
@@ -59,7 +59,7 @@ def serve(config: Config, job: Callable[[], str | None], log: logging.Logger) ->
         upcoming = next_run_times(config, datetime.now(scheduler.timezone), 1)
         log.info("run %s in %.1f s; next run %s", outcome, time.monotonic() - started, upcoming[0] if upcoming else None)
 
-    scheduler.add_job(logged_job, run_trigger(config), id="run", coalesce=True, max_instances=1,
+    scheduler.add_job(logged_job, as_apscheduler_trigger(run_trigger(config)), id="run", coalesce=True, max_instances=1,
                       misfire_grace_time=config.schedule.misfire_grace_s)
 
     stopper: list[threading.Thread] = []

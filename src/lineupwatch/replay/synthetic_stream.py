@@ -267,7 +267,8 @@ def _scripted(day: date, repo_id: str, lineage: tuple[str, str] | None, total: f
 
 
 # The demo's stream: 1/50 of the Hub's volume (about 54 new repos a day), so that a backfill of the
-# report's whole window (a year before the baseline to today: about 35,000 repos, 35 pages) and the
+# reports' whole history (the resilience index's 2024-01-01 to the demo's first day: about 40,000
+# repos, 41 pages) and the
 # weekly reports stay within the demo's time budget. The benchmark uses the full volume.
 DEMO_SCALE = 0.02
 

@@ -27,13 +27,18 @@ def previous_week(week: str) -> str:
     return f"{previous_year}-W{previous_number:02d}"
 
 
-def load_previous(out_dir: Path, week: str) -> dict | None:
-    """The previous week's report JSON from out_dir, or None if it is missing or unreadable."""
-    try:
-        report = json.loads((out_dir / f"{previous_week(week)}.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return clean(report) if isinstance(report, dict) else None
+def load_previous(out_dir: Path, week: str, *elsewhere: Path) -> dict | None:
+    """The previous week's report JSON from out_dir, else from the first of `elsewhere` that has it
+    (a forum post written to a directory of its own finds the week before in storage.reports_dir);
+    None if it is missing or unreadable everywhere."""
+    for directory in (out_dir, *elsewhere):
+        try:
+            report = json.loads((Path(directory) / f"{previous_week(week)}.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(report, dict):
+            return clean(report)
+    return None
 
 
 def since_last_week(previous: dict | None, report: dict) -> dict:
@@ -56,7 +61,7 @@ def _verdicts(previous: dict, report: dict) -> list[dict]:
 def _new_entries(previous: dict, report: dict) -> list[dict]:
     known = {e.get("entry") for e in previous.get("entries_since_baseline") or []}
     return [{key: e.get(key) for key in ("family", "entry", "size_class", "released", "counted", "license",
-                                         "license_status", "license_note", "built_on")}
+                                         "license_status", "license_note", "built_on", "uncertain")}
             for e in report.get("entries_since_baseline") or [] if e.get("entry") not in known]
 
 

@@ -10,6 +10,7 @@ import functools
 import html
 import io
 import json
+import math
 import re
 import threading
 from collections.abc import Callable
@@ -21,10 +22,17 @@ from matplotlib.figure import Figure
 from .chart import Chart
 
 INK, MUTED = "#1f2328", "#59636e"
-RC = {"svg.fonttype": "none", "svg.hashsalt": "lineupwatch", "font.size": 10, "axes.edgecolor": MUTED,
+GRID = "#e6e6e6"
+# The inline SVG follows the page's colour scheme: its ink, grid, paper and band tints become the
+# page's CSS variables (style.css defines them for light, dark and print); the PNG keeps these colours.
+THEMED = {INK: "var(--ink)", "#000000": "var(--ink)", MUTED: "var(--muted)", GRID: "var(--line)", "#ffffff": "var(--paper)",
+          "#f2dede": "var(--supported-tint)", "#fcf8e3": "var(--open-tint)"}
+_COLOUR = re.compile(r"((?:fill|stroke)(?::\s*|=\"))(#[0-9a-fA-F]{6})\b")
+RC = {"svg.fonttype": "none", "svg.hashsalt": "lineupwatch", "font.size": 10, "axes.edgecolor": MUTED, "text.color": INK,
       "axes.labelcolor": INK, "xtick.color": MUTED, "ytick.color": MUTED, "hatch.color": "#6e6e6e",
       "hatch.linewidth": 0.6}
 PNG_DPI = 144
+MIN_TEXT_PX = 11  # the smallest text a reader gets on screen (scripts/check_browser.py holds pages to it)
 CHARTS_KEPT = 8  # per chart kind: enough for a backfill's run of unchanged weeks
 _RC_LOCK = threading.RLock()  # rcParams are process-global: one styled chart at a time
 
@@ -55,7 +63,7 @@ def figure(title: str, has_data: bool, synthetic: bool = False) -> tuple[Figure,
     ax = fig.add_subplot()
     ax.set_title(title, loc="left", fontsize=11, color=INK, parse_math=False)
     ax.spines[["top", "right"]].set_visible(False)
-    ax.grid(axis="y", color="#e6e6e6", linewidth=0.8)
+    ax.grid(axis="y", color=GRID, linewidth=0.8)
     ax.set_axisbelow(True)
     return fig, ax
 
@@ -80,10 +88,22 @@ def finish(fig: Figure, name: str) -> Chart:
 
 
 def _inline(svg: str, name: str, label: str) -> str:
-    """Drop the XML prolog, doctype and metadata, and prefix ids with the chart's name: two charts
+    """Drop the XML prolog, doctype and metadata, theme the house colours (THEMED), and prefix ids with the chart's name: two charts
     of the same geometry would otherwise define the same clip-path ids on one HTML page."""
     svg = svg[svg.index("<svg"):]
-    svg = re.sub(r"<metadata>.*?</metadata>\s*", "", svg, flags=re.S)
+    svg = _COLOUR.sub(lambda m: m.group(1) + THEMED.get(m.group(2).lower(), m.group(2)), svg)
+    svg = re.sub(r"<metadata>.*?</metadata>\s*", "", svg, flags=re.DOTALL)
     svg = re.sub(r'\bid="([^"]+)"', rf'id="{name}-\1"', svg)
     svg = re.sub(r'(url\(#|href="#)([^")]+)', rf"\1{name}-\2", svg)
-    return svg.replace("<svg ", f'<svg role="img" aria-label="{html.escape(label)}" ', 1).strip() + "\n"
+    return svg.replace("<svg ", f'<svg role="img" aria-label="{html.escape(label)}" style="min-width: {_min_width(svg)}px" ',
+                       1).strip() + "\n"
+
+
+def _min_width(svg: str) -> int:
+    """The width in CSS px below which the SVG's smallest text would render under MIN_TEXT_PX: on
+    a narrow screen the chart scrolls sideways instead (style.css lets it)."""
+    box = re.search(r'viewBox="[\d.]+ [\d.]+ ([\d.]+) ', svg)
+    sizes = [float(size) for size in re.findall(r"font-size: ?([\d.]+)px", svg)]
+    if not box or not sizes:
+        return 0
+    return math.ceil(MIN_TEXT_PX * float(box.group(1)) / min(sizes)) + 1

@@ -22,7 +22,7 @@ def ecosystem_chart(ecosystem: dict, baseline_date: str | None, synthetic: bool 
     weeks = [w for w in ecosystem.get("weeks") or [] if w.get("small_share")]
     families = shown_families(ecosystem)
     primary = ecosystem.get("family") or "the primary family"
-    fig, ax = figure(f"Share of new derivatives of small (<= 10B) bases, by base family, per week", len(weeks) >= 2, synthetic)
+    fig, ax = figure("Share of new derivatives of small (<= 10B) bases, by base family, per week", len(weeks) >= 2, synthetic)
     if len(weeks) < 2:
         message(ax, "No Hub-wide stream yet: run a poll, or lineupwatch backfill-stream --since DATE")
         return finish(fig, "ecosystem")
@@ -33,8 +33,9 @@ def ecosystem_chart(ecosystem: dict, baseline_date: str | None, synthetic: bool 
                  colors=[*FAMILY_COLOURS[: len(families)], REST_COLOUR], alpha=0.9, linewidth=0)
     band = ecosystem.get("band")
     if band:
-        ax.axhspan(band["low"], band["high"], color="white", alpha=0.35, hatch="..", linewidth=0,
-                   label=f"{primary} baseline band")
+        # an outline, not a fill: the shares under it stay readable, and its legend swatch is the same box
+        ax.axhspan(band["low"], band["high"], facecolor="none", edgecolor=INK, linewidth=1.4,
+                   label=f"{primary} baseline band ({band['low']:.0%}–{band['high']:.0%})")
     if baseline_date:
         ax.axvline(date.fromisoformat(baseline_date), color=INK, linestyle=(0, (4, 3)), linewidth=1.2)
     locator = AutoDateLocator()

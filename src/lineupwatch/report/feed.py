@@ -17,12 +17,38 @@ FEED_ID = "tag:lineupwatch,2026:reports"
 
 
 def entry_title(report: dict) -> str:
-    """`lineupwatch <week>: <primary family's small-models verdict> (...)`."""
-    family = view.primary_family(report)
-    small = next((f for f in report.get("forecasts") or []
-                  if f.get("family") == family and f.get("id") == "small-models"), {})
-    title = f"lineupwatch {report.get('week')}: {small.get('verdict') or 'no verdict'} ({family} small-models)"
+    """What changed that week, after the week: `2026-W16 · Qwen open-weights: refuted; 2 new
+    entries`, `2026-W20 · no change; 1 new entry`, from the same changes data as the page's
+    "Changed since last week" (changes.since_last_week); the primary family's verdict changes first."""
+    week = report.get("week")
+    title = f"{week} · {change_summary(report)}"
     return f"SYNTHETIC DATA: {title}" if view.synthetic_headline(report) else title
+
+
+def change_summary(report: dict) -> str:
+    """The week's changes in a few words: every verdict change, then counts of the rest."""
+    changes = report.get("changes") or {}
+    if not changes.get("previous_week"):
+        return f"first report, no earlier week to compare ({_standing(report)})"
+    family = view.primary_family(report)
+    verdicts = sorted(changes.get("verdicts") or [], key=lambda c: c.get("family") != family)  # stable: report order
+    parts = ["; ".join(f"{c.get('family')} {c.get('id')}: {c.get('to') or 'no verdict'}"
+                       for c in verdicts) or "no verdict change"]
+    for key, one, many in (("new_entries", "new entry", "new entries"),
+                           ("events", "licence, gating or removal event", "licence, gating or removal events"),
+                           ("counters", "counter move", "counter moves")):
+        count = len(changes.get(key) or [])
+        if count:
+            parts.append(f"{count} {one if count == 1 else many}")
+    return "; ".join(parts)
+
+
+def _standing(report: dict) -> str:
+    """The primary family's verdicts: 'Qwen small-models: open, open-weights: refuted'."""
+    cards = view.headline(report)
+    if not cards:
+        return "no forecasts"
+    return f"{view.primary_family(report)} " + ", ".join(f"{c['id']}: {c['verdict']['label']}" for c in cards)
 
 
 def render_feed(reports: list[dict], links: view.Links | None = None) -> str:

@@ -7,10 +7,13 @@ that) and no analysis (the dict is the contract: missing parts show as empty, ne
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from urllib.parse import quote
 
 from ..analysis.wording import pace_ratio, pace_words, times
+from .changes import previous_week
 from .ecosystem_view import ecosystem_view
 from .fits_view import fits_view, tokens_text
 from .resilience_view import resilience_view
@@ -20,11 +23,22 @@ SMALL_CLASSES = ("tiny", "small")
 APPENDIX_CLASSES = ("large", "frontier")  # shown in the full report's appendix, after the budgets (issue 22)
 FORECAST_IDS = ("small-models", "open-weights")
 
+# A verdict's badge. The verdict's own word (SUPPORTED/REFUTED/OPEN) says how the forecast fared, not
+# whether that is good news: "supported" for small-models means the family stopped making small models.
+# So each badge also carries the plain word of what happened (per forecast), a tone by what it means
+# for people running models locally (bad/good/neutral, the colour) and a symbol that does not read as
+# approval (no tick for bad news).
 VERDICTS = {
-    "refuted": {"symbol": "✗", "label": "refuted"},
-    "open": {"symbol": "?", "label": "open"},
-    "supported": {"symbol": "✓", "label": "supported"},
+    "refuted": {"symbol": "●", "label": "refuted", "tone": "good"},
+    "open": {"symbol": "?", "label": "open", "tone": "neutral"},
+    "supported": {"symbol": "▼", "label": "supported", "tone": "bad"},
 }
+VERDICT_WORDS = {
+    "small-models": {"supported": "stopped", "refuted": "still making them", "open": "not settled yet"},
+    "open-weights": {"supported": "closing", "refuted": "still open", "open": "not settled yet"},
+}
+# A badge of no known forecast (or shown without its forecast): what the verdict means in general.
+GENERIC_WORDS = {"supported": "forecast holds", "refuted": "forecast wrong", "open": "not settled yet"}
 # How a headline opens, per forecast and verdict: the five-second answer for someone running models
 # locally. The rest of each headline is built from the forecast's own figures (answer()).
 LEADS = {
@@ -52,10 +66,16 @@ def primary_family(report: dict) -> str:
     return lineup.get("family") or forecasts[0].get("family") or "Qwen"
 
 
-def verdict(value: str | None) -> dict:
-    """Badge data for a verdict; anything unexpected is shown as itself, never dropped."""
+def verdict(value: str | None, forecast_id: str | None = None) -> dict:
+    """Badge data for a verdict: `symbol`, `word` (what happened, in plain words: "stopped",
+    "still open"), `tone` (bad/good/neutral for local AI: the colour class `tone-<tone>`),
+    `label` (the verdict's own word, "supported"), `css` (`v-<css>`, the verdict). Anything
+    unexpected is shown as itself, never dropped."""
     key = str(value or "missing")
-    return {"css": key if key in VERDICTS else "unknown", **VERDICTS.get(key, {"symbol": "!", "label": key})}
+    if key not in VERDICTS:
+        return {"css": "unknown", "symbol": "!", "label": key, "word": key, "tone": "neutral", "verdict": key}
+    word = (VERDICT_WORDS.get(str(forecast_id)) or GENERIC_WORDS)[key]
+    return {"css": key, **VERDICTS[key], "word": word, "verdict": key}
 
 
 def headline(report: dict) -> list[dict]:
@@ -68,7 +88,7 @@ def headline(report: dict) -> list[dict]:
         if forecast is None:
             continue
         cards.append({"forecast": forecast, "id": forecast_id, "title": FORECAST_TITLES[forecast_id],
-                      "verdict": verdict(forecast.get("verdict")), "answer": answer(forecast),
+                      "verdict": verdict(forecast.get("verdict"), forecast_id), "answer": answer(forecast),
                       "facts": _facts(forecast)})
     return cards
 
@@ -285,24 +305,155 @@ def change_lines(changes: dict) -> dict:
     if not changes.get("previous_week"):
         return {"previous_week": None, "groups": []}
     groups = [
-        ("Verdicts", [f"{c.get('family')} {FORECAST_TITLES.get(c.get('id'), c.get('id')).lower()}: "
-                      f"{c.get('from')} → {c.get('to')}. {c.get('summary') or ''}".strip()
-                      for c in changes.get("verdicts") or []]),
-        ("New entries", [f"{entry_name(e.get('entry'), e.get('built_on'))} ({e.get('family')}, "
-                         f"{e.get('size_class') or 'unsized'}, released {e.get('released')}, {licence_words(e)})"
-                         for e in changes.get("new_entries") or []]),
-        ("Licence, gating and removals", [f"{e.get('at', '')[:10]}: {e.get('repo_id')} {str(e.get('kind')).replace('_', ' ')}"
-                                          f" ({e.get('old')} → {e.get('new')})" for e in changes.get("events") or []]),
+        ("Verdicts", [verdict_change_text(c) for c in changes.get("verdicts") or []]),
+        ("New entries", [new_entry_text(e) for e in changes.get("new_entries") or []]),
+        ("Licence, gating and removals", [event_text(e) for e in changes.get("events") or []]),
         ("Counters", [f"{m.get('family')} {str(m.get('counter')).replace('_', ' ')}: {number(m.get('from'))} → "
-                      f"{number(m.get('to'))} ({m.get('change', 0):+.0%})" for m in changes.get("counters") or []]),
+                      f"{number(m.get('to'))} ({m.get('change') or 0:+.0%})" for m in changes.get("counters") or []]),
     ]
     return {"previous_week": changes["previous_week"], "groups": [(name, lines) for name, lines in groups if lines]}
+
+
+def new_entry_text(entry: dict) -> str:
+    """'Qwen3.9 · LM · 4B on Qwen3-8B (Qwen, small, released 2026-11-20, licence apache-2.0;
+    uncertain: month only (2026-11))'."""
+    doubts = [str(d) for d in entry.get("uncertain") or []]
+    return (f"{entry_name(entry.get('entry'), entry.get('built_on'))} ({entry.get('family')}, "
+            f"{entry.get('size_class') or 'unsized'}, released {day(entry.get('released')) or 'on an unknown day'}, "
+            f"{licence_words(entry)}" + (f"; uncertain: {'; '.join(doubts)}" if doubts else "") + ")")
+
+
+def verdict_change_text(change: dict) -> str:
+    """'Qwen open weights: not settled yet → still open (open → refuted). <summary>'."""
+    forecast_id = change.get("id")
+    title = FORECAST_TITLES.get(str(forecast_id), str(forecast_id or "forecast")).lower()
+    old, new = verdict(change.get("from"), forecast_id), verdict(change.get("to"), forecast_id)
+    return (f"{change.get('family')} {title}: {old['word']} → {new['word']} ({old['label']} → {new['label']}). "
+            f"{change.get('summary') or ''}").strip()
+
+
+# What the Hub's gating values mean (normalize/records.py: false, auto, manual).
+GATING_WORDS = {"false": "not gated", "auto": "gated (automatic approval)", "manual": "gated (manual approval)"}
+
+
+def event_values(event: dict) -> tuple[str, str]:
+    """A risk event's before and after as people read them: '27B' → '28B', 'not gated' → 'gated
+    (manual approval)', 'none stated' → 'apache-2.0'. The JSON keeps the stored values."""
+    kind, old, new = event.get("kind"), event.get("old"), event.get("new")
+    if kind == "params_changed":
+        return params_value(old), params_value(new)
+    if kind == "gating_changed":
+        return (GATING_WORDS.get(str(old).lower(), str(old)) if old is not None else "not gated",
+                GATING_WORDS.get(str(new).lower(), str(new)) if new is not None else "not gated")
+    if kind == "licence_changed":
+        return (str(old) if old else "none stated"), (str(new) if new else "none stated")
+    if kind == "restored":
+        return (f"removed {day(old)}" if old else "removed"), "listed again"
+    if kind == "removed":
+        return "listed", "removed or private"
+    return ("—" if old is None else readable_text(str(old))), ("—" if new is None else readable_text(str(new)))
+
+
+def event_text(event: dict) -> str:
+    """'2026-08-15: Qwen/Qwen3-27B params changed (27B → 28B)'."""
+    old, new = event_values(event)
+    return f"{day(event.get('at')) or 'undated'}: {event.get('repo_id')} {str(event.get('kind')).replace('_', ' ')} ({old} → {new})"
+
+
+def params_value(value: object) -> str:
+    """A stored size, 'total/active' in billions ('27.0/None', '35.0/3.0'), as '27B' or '35B (3B
+    active)'; 'unknown' for none."""
+    total, _, active = str(value if value is not None else "").partition("/")
+    return params_text(_float(total), _float(active))
+
+
+def params_text(total: object, active: object = None) -> str:
+    """27.0 -> '27B'; 35, 3 -> '35B (3B active)'; 0.35 -> '350M'; None -> 'unknown'."""
+    if not isinstance(total, int | float) or isinstance(total, bool):
+        return "unknown"
+    text = _billions(total)
+    return text + (f" ({_billions(active)} active)" if isinstance(active, int | float) and not isinstance(active, bool)
+                   and active != total else "")
+
+
+def _billions(value: float) -> str:
+    if 0 < value < 1:
+        return f"{value * 1000:.4g}M"
+    return f"{value:.4g}B" if value < 10_000 else f"{value:,.0f}B"
+
+
+def _float(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+_TIMESTAMP = re.compile(r"\b(\d{4}-\d\d-\d\d)[T ](\d\d:\d\d)(?::\d\d(?:\.\d+)?)?(Z|[+-]\d\d:?\d\d)?\b(?! UTC)")
+_CODE = re.compile(r"`([^`\n]+)`")
+# Keys whose timestamps are days to a reader; any other timestamp keeps its time (to the minute, UTC).
+DAY_KEYS = frozenset({"at", "released", "released_at", "date", "first_poll", "removed_at", "first_seen", "day"})
+
+
+def day(value: object) -> str:
+    """A date or timestamp as its day, '2026-08-15'; '' for none."""
+    return "" if value is None else str(value)[:10]
+
+
+def _utc(match: re.Match) -> str:
+    stamp = f"{match.group(1)}T{match.group(2)}" + ("+00:00" if match.group(3) in (None, "Z") else match.group(3))
+    try:
+        moment = datetime.fromisoformat(stamp).astimezone(UTC)
+    except ValueError:
+        return match.group(0)
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def readable_text(text: str) -> str:
+    """ISO timestamps in a text as '2026-08-15 06:17 UTC'; `code` quoted as “code” (the Markdown
+    backticks of analysis wording would show as such in HTML)."""
+    if "`" in text:
+        text = _CODE.sub(r"“\1”", text)
+    return _TIMESTAMP.sub(_utc, text) if ":" in text else text
+
+
+def readable(value: object, key: str = "") -> object:
+    """A copy of report data with every value worded for people: timestamps as '2026-08-15 06:17
+    UTC' (or the day alone under DAY_KEYS), backticked words quoted. Only what templates show goes
+    through it; the JSON keeps the stored values."""
+    if isinstance(value, str):
+        if key in DAY_KEYS and _TIMESTAMP.fullmatch(value):
+            return value[:10]
+        return readable_text(value)
+    if isinstance(value, dict):
+        return {k: readable(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [readable(v, key) for v in value]
+    return value
+
+
+def risk_event_rows(events: list[dict]) -> list[dict]:
+    """Risk events for the table: `at` as a day, `old` and `new` worded (event_values)."""
+    rows = []
+    for event in events:
+        old, new = event_values(event)
+        rows.append({**event, "at": day(event.get("at")), "old": old, "new": new,
+                     "stored_old": event.get("old"), "stored_new": event.get("new")})
+    return rows
+
+
+def _previous_week_name(week: object) -> str | None:
+    """The week before `2026-W47` ('2026-W46'), None for no week."""
+    try:
+        return previous_week(str(week))
+    except ValueError:
+        return None
 
 
 def strips(history: list[dict]) -> list[dict]:
     """The index's verdict strips: one row per family and forecast, one badge-coloured cell per week."""
     return [{"title": f"{strip.get('family')} · {FORECAST_TITLES.get(strip.get('id'), strip.get('id'))}",
-             "weeks": [{**cell, "badge": verdict(cell.get("verdict"))} for cell in strip.get("weeks") or []],
+             "weeks": [{**cell, "badge": verdict(cell.get("verdict"), strip.get("id"))} for cell in strip.get("weeks") or []],
              "changes": sum(1 for cell in strip.get("weeks") or [] if cell.get("changed"))}
             for strip in history]
 
@@ -328,6 +479,15 @@ def run_now(block: dict) -> dict:
         classes.append({"size_class": group.get("size_class"), "small": group.get("size_class") in SMALL_CLASSES,
                         "rows": rows, "appendix": group.get("size_class") in APPENDIX_CLASSES})
     return {"contexts": [tokens_text(c) for c in contexts], "method": block.get("method") or "", "classes": classes}
+
+
+def newest_by_class(run: dict, family: str) -> list[dict]:
+    """Per size class (medium too), the family's newest open model from run_now(); a class the
+    family has nothing in shows as such."""
+    rows = {group["size_class"]: next((r for r in group["rows"] if r.get("family") == family), None)
+            for group in run.get("classes") or []}
+    return [{"size_class": size_class, "row": rows.get(size_class)} for size_class in SIZE_CLASSES
+            if size_class in rows]
 
 
 def licence_text(row: dict) -> str:
@@ -372,10 +532,8 @@ def _gigabytes(value: object) -> str:
 
 
 def _params(row: dict) -> str:
-    total, active = row.get("params_total_b"), row.get("params_active_b")
-    if not isinstance(total, int | float):
-        return "—"
-    return f"{total:g}B" + (f" ({active:g}B active)" if isinstance(active, int | float) else "")
+    total = row.get("params_total_b")
+    return params_text(total, row.get("params_active_b")) if isinstance(total, int | float) else "—"
 
 
 def indicator_rows(indicators: dict) -> list[dict]:
@@ -393,7 +551,7 @@ def forecast_rows(forecasts: Iterable[dict]) -> list[dict]:
     rows: dict[str, dict] = {}
     for forecast in forecasts:
         row = rows.setdefault(forecast.get("family") or "?", {"family": forecast.get("family") or "?", "forecasts": {}})
-        row["forecasts"][forecast.get("id")] = {**forecast, "badge": verdict(forecast.get("verdict"))}
+        row["forecasts"][forecast.get("id")] = {**forecast, "badge": verdict(forecast.get("verdict"), forecast.get("id"))}
     return list(rows.values())
 
 
@@ -455,7 +613,9 @@ def synthetic_headline(report: dict) -> str | None:
 
 
 def context(report: dict, links: Links | None = None) -> dict:
-    """Everything the report templates read, computed once."""
+    """Everything the report templates read, computed once, every value worded for people
+    (readable: no ISO timestamps, no backticks; risk events' sizes and gates in words)."""
+    report = readable(report)
     indicators = report.get("indicators") or {}
     return {
         "prov": provenance_view(report),
@@ -467,15 +627,17 @@ def context(report: dict, links: Links | None = None) -> dict:
         "coverage": report.get("coverage") or {}, "coverage_rows": coverage_rows(report.get("coverage") or {}),
         "coverage_borrowed": coverage_borrowed(coverage_rows(report.get("coverage") or {})),
         "adoption_note": adoption_note(indicators), "indicator_rows": indicator_rows(indicators),
-        "risk_events": report.get("risk_events") or [], "alerts": report.get("alerts") or [],
+        "risk_events": risk_event_rows(report.get("risk_events") or []), "alerts": report.get("alerts") or [],
         "derivatives": report.get("derivatives") or [],
         "forecast_rows": forecast_rows(report.get("forecasts") or []),
         "health": report.get("data_health") or {},
         "eco": ecosystem_view(report.get("ecosystem")),
         "res": resilience_view(report.get("resilience")),
         "definitions": DEFINITIONS,
-        "run_now": run_now(report.get("what_to_run") or {}),
+        "run_now": (run := run_now(report.get("what_to_run") or {})),
+        "newest_by_class": newest_by_class(run, primary_family(report)),
         "fits": fits_view(report.get("fits")),
         "changes": change_lines(report.get("changes") or {}),
+        "expected_previous_week": _previous_week_name(report.get("week")),
         "drift": licence_drift(report.get("licence_drift") or {}),
     }

@@ -59,7 +59,7 @@ def _import_charts() -> None:
 
 def write_forum_post(config: Config, db: Database, as_of: date, out_dir: Path) -> dict[str, Path]:
     """`<week>.forum.md` for Reddit, Discourse and GitHub; needs site.base_url for its image URLs."""
-    return write_forum(weekly_report(config, db, as_of), out_dir, config.site.base_url)
+    return write_forum(weekly_report(config, db, as_of), out_dir, config.site.base_url, config.reports_path)
 
 
 def alerts_of_week(db: Database, as_of: date) -> list[dict]:

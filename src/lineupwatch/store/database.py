@@ -34,6 +34,7 @@ from typing import Any
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from ..normalize.payload import timestamp
 from ..normalize.records import RepoRecord
 from . import datasette as datasette_shape
 from . import packing, raw_archive
@@ -264,6 +265,32 @@ def m110_stream_quantized_parent_index(db: Database) -> None:
     community builds, issue 22): a partial index, so only the stream's quantized repos pay for it."""
     db.execute("CREATE INDEX IF NOT EXISTS idx_stream_repos_quantized_parent ON stream_repos (parent, downloads_all_time) "
                "WHERE relation = 'quantized'")
+
+
+# Columns holding a date-time the Hub sent (or a cutoff derived from one). Every other timestamp
+# column (polls, first/last seen, observed, events, alerts) is written by the job's own clock in this
+# form already.
+HUB_TIMESTAMPS = {"repos": ("created_at", "last_modified", "released_at"), "observations": ("last_modified",),
+                  "stream_repos": ("created_at",), "stream_runs": ("cutoff", "newest_created")}
+
+
+@MIGRATIONS()
+def m120_one_timestamp_format(db: Database) -> None:
+    """One timestamp format in every table (issue 23): 'YYYY-MM-DDTHH:MM:SS+00:00', the form the
+    job's clock writes. The Hub's '...T06:58:12.000Z' in `created_at`, `last_modified` and
+    `released_at` (and the stream's '...Z') are rewritten so; a value that is no date-time stays as
+    it is. The raw archive keeps what the Hub sent; `rebuild` normalizes to the same form."""
+    db.conn.create_function("lw_utc", 1, _utc_or_same, deterministic=True)
+    for table, columns in HUB_TIMESTAMPS.items():
+        if table not in db.table_names():
+            continue
+        for column in columns:
+            db.execute(f"UPDATE [{table}] SET [{column}] = lw_utc([{column}]) "
+                       f"WHERE [{column}] IS NOT NULL AND [{column}] IS NOT lw_utc([{column}])")
+
+
+def _utc_or_same(value: object) -> object:
+    return timestamp(value) or value
 
 
 def _json_blob(blob: bytes) -> Any:

@@ -179,13 +179,13 @@ def _reason(err: BaseException) -> str:
 def _z(moment: datetime) -> str:
     """A clock reading in the stream's form (a naive one is UTC, as the job's clocks are)."""
     aware = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-    return aware.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return aware.astimezone(timezone.utc).isoformat(timespec="seconds")
 
 
 def _shift(created: str, delta: timedelta) -> str:
-    """A 'YYYY-MM-DDTHH:MM:SSZ' moment moved by `delta`, in the same form."""
-    moment = datetime.fromisoformat(created[:19]) + delta
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    """A 'YYYY-MM-DDTHH:MM:SS+00:00' moment moved by `delta`, in the same form."""
+    moment = datetime.fromisoformat(created[:19]).replace(tzinfo=timezone.utc) + delta
+    return moment.isoformat(timespec="seconds")
 
 
 def _iso(moment: datetime) -> str:

@@ -28,7 +28,7 @@ RELATION_ORDER = ("quantized", "adapter", "merge", "finetune")
 class StreamRecord:
     repo_id: str
     author: str | None  # only when it differs from the repo id's namespace (it almost never does)
-    created_at: str  # YYYY-MM-DDTHH:MM:SSZ
+    created_at: str  # YYYY-MM-DDTHH:MM:SS+00:00
     pipeline_tag: str | None
     library_name: str | None
     params_b: float | None
@@ -44,8 +44,9 @@ class StreamRecord:
 
 
 def as_utc(value: object) -> str | None:
-    """An ISO date-time as 'YYYY-MM-DDTHH:MM:SSZ' (UTC), or None when it names none: the only form
-    the stream stores, compares and keeps as its newest `createdAt`."""
+    """An ISO date-time as 'YYYY-MM-DDTHH:MM:SS+00:00' (UTC; normalize's `timestamp`, the form of
+    every table), or None when it names none: the only form the stream stores, compares and keeps
+    as its newest `createdAt`."""
     return _utc_text(value) if isinstance(value, str) else None
 
 
@@ -53,7 +54,7 @@ def as_utc(value: object) -> str | None:
 def _utc_text(value: str) -> str | None:
     """Cached: each poll re-reads a week of repos (the re-scan), and reads each date three times."""
     moment = moment_of(value)
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
+    return moment.isoformat(timespec="seconds") if moment else None
 
 
 def created_of(model: dict) -> str | None:

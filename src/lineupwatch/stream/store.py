@@ -46,7 +46,7 @@ def named_skips(skipped: list[str]) -> str | None:
 
 
 def prior_newest(db: Database, run_id: int) -> str | None:
-    """How far back-to-front earlier successful stream polls have read ('YYYY-MM-DDTHH:MM:SSZ'): a
+    """How far back-to-front earlier successful stream polls have read ('YYYY-MM-DDTHH:MM:SS+00:00'): a
     repo first seen later but created before this was not public then. A stored value that is no
     date-time (an older release stored one) is passed over, never compared."""
     rows = db.execute("SELECT DISTINCT newest_created FROM stream_runs WHERE kind = 'poll' AND status = 'ok' "
