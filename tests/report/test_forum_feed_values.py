@@ -3,8 +3,8 @@ lists the medium class and names the previous week; every value shown in any out
 people (no None, no ISO timestamps, no literal backticks, no "27.0B"); the feed's entries are titled
 by what changed; verdict badges read right without the legend.
 
-One module fixture polls the bundled replay Hub once and writes every week since the baseline
-(W10 to W47, as `report --since-baseline` does) and W47's forum post, like the demo."""
+One module fixture reads the bundled Hub timeline polled once (tests/timeline_polls.py) and writes
+every week since the baseline (W10 to W47, as `report --since-baseline` does) and W47's forum post, like the demo."""
 
 from __future__ import annotations
 
@@ -12,38 +12,18 @@ import html as html_lib
 import json
 import re
 import xml.etree.ElementTree as ET
-from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import run_cli, write_config
+from conftest import run_cli
 
-from lineupwatch.config.settings import load_config
-from lineupwatch.ops.poll import run_poll
-from lineupwatch.replay.server import ReplayHub
-from lineupwatch.replay.timeline import HubTimeline
 from lineupwatch.report import view
 from lineupwatch.report.feed import entry_title
 from lineupwatch.report.render import FORUM_LIMIT, write_forum
-from lineupwatch.store import database as store
+from timeline_polls import polled_timeline
 
 BASE = "https://watch.example.org/lw/"
 ATOM = "{http://www.w3.org/2005/Atom}"
-
-
-START, END = date(2026, 1, 5), date(2026, 11, 22)  # the demo's first and last day
-POLL_TIME = time(6, 17, tzinfo=UTC)  # the shipped timer's time of day, as in the demo
-
-
-def _poll_days() -> list[date]:
-    """The demo's first day and every day whose 06:17 poll is the first to list a repo (as
-    tests/report/test_words_and_figures.py: the polls between would see nothing new)."""
-    days = {START, END}
-    for repo in HubTimeline.bundled().repos:
-        day = repo.public.date() + timedelta(days=repo.public.timetz() > POLL_TIME)
-        if START <= day <= END:
-            days.add(day)
-    return sorted(days)
 
 
 @pytest.fixture(scope="module")
@@ -51,22 +31,10 @@ def weeks(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The reports directory of every week from the baseline to 2026-W47 and W47's forum post, from
     polls of the bundled Hub timeline at the demo's time of day (its timestamps, size changes and
     removals are what used to show through as raw values)."""
-    root = tmp_path_factory.mktemp("weeks")
-    timeline = HubTimeline.bundled()
-    with ReplayHub([], page_size=1000) as hub:
-        config_path = write_config(root, hub.url, f'[site]\nbase_url = "{BASE}"', children_budget=0)
-        config = load_config(config_path)
-        db = store.open_db(config.database_path)
-        try:
-            for day in _poll_days():
-                moment = datetime.combine(day, POLL_TIME)
-                hub.set_models(timeline.state_at(moment))
-                run_poll(config, db, endpoint=hub.url, now=lambda moment=moment: moment)
-        finally:
-            db.close()
+    config_path = polled_timeline(tmp_path_factory, f'[site]\nbase_url = "{BASE}"')
     run_cli("report", "--config", str(config_path), "--as-of", "2026-11-22", "--since-baseline", "--jobs", "2")
     run_cli("report", "--config", str(config_path), "--as-of", "2026-11-22", "--format", "forum")
-    return root / "reports"
+    return config_path.parent / "reports"
 
 
 def _json(out: Path, week: str) -> dict:

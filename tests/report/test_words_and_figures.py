@@ -1,8 +1,8 @@
 """Words from numbers (issue 20, point 1): every week of the demo's timeline, every watched family.
 
-The module polls the bundled Hub timeline once, as the demo's daily job would have seen it (a poll
-at the demo's time of day on every day a repo went public, so every release is dated by the poll
-that first listed it), and computes each week's report from January to the timeline's last day:
+The module reads the bundled Hub timeline polled once (tests/timeline_polls.py), as the demo's
+daily job would have seen it (a poll at the demo's time of day on every day a repo went public, so
+every release is dated by the poll that first listed it), and computes each week's report from January to the timeline's last day:
 the baseline, the weeks before it, and every verdict change of the year are in the range. The
 tests then read every headline, summary, evidence line and forum line of every week and fail where
 the words and the figures they rest on disagree: a pace worded from its ratio, day counts and gaps
@@ -21,57 +21,34 @@ import math
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from conftest import run_cli, write_config
+from conftest import run_cli
 from lineupwatch.config.settings import load_config
-from lineupwatch.ops.poll import run_poll
-from lineupwatch.replay.server import ReplayHub
-from lineupwatch.replay.timeline import HubTimeline
 from lineupwatch.report import view
 from lineupwatch.report.render import render_forum, render_markdown
 from lineupwatch.report.writer import weekly_report
 from lineupwatch.store import database as store
+from timeline_polls import END, START, polled_timeline
 
-START, END = date(2026, 1, 5), date(2026, 11, 22)  # the demo's first and last day
-POLL_TIME = time(6, 17, tzinfo=timezone.utc)  # the shipped timer's time of day, as in the demo
 BASE_URL = "https://example.org/lineupwatch/"
 CHARTS = {"releases": "releases.png", "adoption": "adoption.png"}
-
-
-def poll_days() -> list[date]:
-    """The demo's first day and every day whose 06:17 poll is the first to list a repo: the polls
-    in between would have seen nothing new, so the database holds the same first-seen dates."""
-    days = {START}
-    for repo in HubTimeline.bundled().repos:
-        day = repo.public.date() + timedelta(days=repo.public.timetz() > POLL_TIME)
-        if START <= day <= END:
-            days.add(day)
-    return sorted(days)
 
 
 @pytest.fixture(scope="module")
 def walk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, list[dict]]]:
     """(config path, the report of every week from the demo's first Sunday to END), computed once."""
-    tmp_path = tmp_path_factory.mktemp("walk")
-    timeline = HubTimeline.bundled()
-    with ReplayHub([], page_size=1000) as hub:
-        # Child counts are an adoption signal no sentence here rests on: skipping them halves the polls.
-        config_path = write_config(tmp_path, hub.url, extra=f'[site]\nbase_url = "{BASE_URL}"', children_budget=0)
-        config = load_config(config_path)
-        db = store.open_db(config.database_path)
-        try:
-            for day in poll_days():
-                moment = datetime.combine(day, POLL_TIME)
-                hub.set_models(timeline.state_at(moment))
-                run_poll(config, db, endpoint=hub.url, now=lambda moment=moment: moment)
-            sundays = [START + timedelta(days=6 + 7 * week) for week in range((END - START).days // 7 + 1)]
-            reports = [weekly_report(config, db, day) for day in sundays if day <= END]
-        finally:
-            db.close()
+    config_path = polled_timeline(tmp_path_factory, f'[site]\nbase_url = "{BASE_URL}"')
+    config = load_config(config_path)
+    db = store.open_db(config.database_path)
+    try:
+        sundays = [START + timedelta(days=6 + 7 * week) for week in range((END - START).days // 7 + 1)]
+        reports = [weekly_report(config, db, day) for day in sundays if day <= END]
+    finally:
+        db.close()
     yield config_path, reports
 
 

@@ -33,8 +33,8 @@ def ecosystem_view(ecosystem: dict | None) -> dict:
                                      for c, n in sizes.items() if c in ("tiny", "small")),
             "shares": [_percent(small.get(f)) if small else None for f in families],
             "rest": _percent(sum(v for f, v in small.items() if f not in families)) if small else None,
-            "hhi": week.get("small_hhi"), "primary_all": _percent(every.get(ecosystem.get("family"))) if every else None,
-            "hhi_all": week.get("hhi"), "in_band": week.get("primary_in_band")})
+            "hhi": _points(week.get("small_hhi")), "primary_all": _percent(every.get(ecosystem.get("family"))) if every else None,
+            "hhi_all": _points(week.get("hhi")), "in_band": week.get("primary_in_band")})
     stream = ecosystem.get("stream") or {}
     band = ecosystem.get("band")
     return {
@@ -46,6 +46,12 @@ def ecosystem_view(ecosystem: dict | None) -> dict:
         "adoption": ecosystem.get("adoption") or [],
         "adoption_ages": list(((ecosystem.get("adoption") or [{}])[0].get("scores") or {}).keys()),
     }
+
+
+def _points(hhi: float | None) -> str | None:
+    """A Herfindahl index of shares (0-1) in the points the resilience index and the merger
+    guidelines use (0-10,000), so the report speaks one scale."""
+    return None if hhi is None else f"{round(hhi * 10_000):,}"
 
 
 def _percent(value: float | None) -> str | None:

@@ -7,7 +7,7 @@ OFFICIAL_SHOWN = 3  # official builds named per pick (the JSON has them all)
 
 
 def _gb(value: object) -> str:
-    return f"{value:g} GB" if isinstance(value, int | float) else "—"
+    return f"{value:.1f} GB" if isinstance(value, int | float) else "—"  # an estimate: tenths, not hundredths
 
 
 def tokens_text(tokens: object) -> str:

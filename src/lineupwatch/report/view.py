@@ -528,7 +528,7 @@ def _age(days: object) -> str:
 
 
 def _gigabytes(value: object) -> str:
-    return f"~{value:g} GB" if isinstance(value, int | float) else "—"
+    return f"~{value:.1f} GB" if isinstance(value, int | float) else "—"  # an estimate: tenths, not hundredths
 
 
 def _params(row: dict) -> str:
