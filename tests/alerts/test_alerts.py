@@ -49,7 +49,7 @@ def test_first_run_sends_one_welcome_digest_then_nothing(tmp_path: Path, hub: Re
     assert len(sink.messages) == 1
     recipients, message, raw = sink.messages[0]
     assert recipients == ["a@example.org", "b@example.org"]
-    assert message["Subject"].startswith("[lineupwatch] watching 14 families; Qwen small-models ")
+    assert message["Subject"].startswith("[lineupwatch] SYNTHETIC: watching 14 families; Qwen small-models ")
     text, html = text_and_html(message)
     assert "Qwen small-models: " in text and "Qwen open-weights: " in text
     assert "<li>Qwen small-models: " in html
@@ -65,7 +65,7 @@ def test_first_run_sends_one_welcome_digest_then_nothing(tmp_path: Path, hub: Re
     run_cli("report", "--config", str(config_path))  # the week's report says what subscribers were told
     week = json.loads(next((tmp_path / "reports").glob("*-W*.json")).read_text())
     assert [(a["rule"], a["sent"], a["subject"]) for a in week["alerts"]] == [
-        ("welcome", 1, message["Subject"].removeprefix("[lineupwatch] "))]
+        ("welcome", 1, message["Subject"].removeprefix("[lineupwatch] SYNTHETIC: "))]
     assert "Alerts this week" in next((tmp_path / "reports").glob("*-W*.html")).read_text()
 
 
@@ -103,7 +103,7 @@ def test_one_run_sends_its_changes_as_one_mail_naming_the_most_important(
     assert changes(config_path) == THREE_CHANGES
     assert len(sink.messages) == 2
     _, message, _ = sink.messages[1]
-    assert subject(message) == "[lineupwatch] Qwen small-models forecast: refuted (+2 more)"
+    assert subject(message) == "[lineupwatch] SYNTHETIC: Qwen small-models forecast: refuted (+2 more)"
     text, html = text_and_html(message)
     # Most important first; the gap's resolution inside the block of the release that ended it.
     # the bundled Hub's counters are made up, and its replay Hub says so: the first line says so too
@@ -161,7 +161,7 @@ def test_smtp_outage_keeps_every_change_pending_and_the_next_run_sends_them_in_o
     assert len(sink.messages) == 2  # the welcome digest, then one mail of all five
     _, message, _ = sink.messages[1]
     # A warning outranks every info change, whatever came first.
-    assert subject(message) == "[lineupwatch] Qwen/Qwen3-8B: licence apache-2.0 -> synthetic-closed (+4 more)"
+    assert subject(message) == "[lineupwatch] SYNTHETIC: Qwen/Qwen3-8B: licence apache-2.0 -> synthetic-closed (+4 more)"
     text = message.get_body(("plain",)).get_content()
     db = store.open_db(load_config(config_path).database_path)
     subjects = [row["subject"] for row in db["notifications"].rows_where("rule != 'welcome'")]
@@ -196,7 +196,7 @@ def test_removal_is_announced_once_and_its_resolution_once(tmp_path: Path, hub: 
     assert len(sink.messages) == 2  # the welcome digest, then one mail
     removed = sink.messages[1][1]
     # A warning heads its mail (with the open-weights verdict the removal may turn).
-    assert subject(removed).startswith(f"[lineupwatch] {name} was removed from the Hub")
+    assert subject(removed).startswith(f"[lineupwatch] SYNTHETIC: {name} was removed from the Hub")
     assert f"{name} was removed from the Hub\n[warning, first]\n" in text_and_html(removed)[0]
     assert "\n" not in removed["Subject"] and "\r" not in removed["Subject"]
     html = removed.get_body(("html",)).get_content()
@@ -362,4 +362,4 @@ def test_failed_polls_before_the_first_success_alert_the_monitor_only_then_one_w
     run_cli("run", "--config", str(config_path))
     run_cli("run", "--config", str(config_path))
     subjects = [m["Subject"] for _, m, _ in sink.messages][len(failures):]
-    assert len(subjects) == 1 and subjects[0].startswith("[lineupwatch] watching 14 families;")
+    assert len(subjects) == 1 and subjects[0].startswith("[lineupwatch] SYNTHETIC: watching 14 families;")

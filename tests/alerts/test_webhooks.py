@@ -83,7 +83,7 @@ def test_a_webhook_outage_keeps_its_alert_pending_without_holding_mail_back(
     run_cli("alerts", "--config", str(config_path))  # the welcome digest, on both channels
     assert len(sink.messages) == 1 and len(receiver.posts) == 1
     path, post = receiver.posts[0]
-    assert path == "/hook" and post["title"].startswith("[lineupwatch] watching 14 families; Qwen small-models ")
+    assert path == "/hook" and post["title"].startswith("[lineupwatch] SYNTHETIC: watching 14 families; Qwen small-models ")
     assert "Qwen small-models: " in post["message"]
 
     _relicense(hub, "Qwen/Qwen3-8B")
@@ -103,7 +103,7 @@ def test_a_webhook_outage_keeps_its_alert_pending_without_holding_mail_back(
     assert len(sink.messages) == 2 and len(receiver.posts) == 2
     # Both missed changes in one post, the warning first.
     title, message = receiver.posts[1][1]["title"], receiver.posts[1][1]["message"]
-    assert title == "[lineupwatch] Qwen/Qwen3-8B: licence apache-2.0 -> synthetic-closed (+1 more)"
+    assert title == "[lineupwatch] SYNTHETIC: Qwen/Qwen3-8B: licence apache-2.0 -> synthetic-closed (+1 more)"
     assert message.index("Qwen/Qwen3-8B: licence apache-2.0 -> synthetic-closed\n[warning, first]") \
         < message.index("Qwen open-weights forecast: open\n[info, changed]")
     assert "The weekly report" not in message  # no page written yet: no dead link
@@ -123,7 +123,7 @@ def test_one_run_is_one_post_per_webhook_beside_one_mail(
     run_cli("run", "--config", str(config_path))
     assert len(receiver.posts) == 2 and len(sink.messages) == 2
     post = receiver.posts[1][1]
-    assert post["title"] == "[lineupwatch] Qwen small-models forecast: refuted (+2 more)"
+    assert post["title"] == "[lineupwatch] SYNTHETIC: Qwen small-models forecast: refuted (+2 more)"
     mail_text = sink.messages[1][1].get_body(("plain",)).get_content().replace("\r\n", "\n")
     assert post["message"] == mail_text.rstrip("\n")  # the same notification (Apprise trims the last newline)
     db = store.open_db(load_config(config_path).database_path)

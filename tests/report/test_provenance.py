@@ -87,6 +87,7 @@ def test_a_report_of_the_bundled_replay_says_synthetic_first_everywhere(tmp_path
     header = texts["html"].split('<header class="masthead">', 1)[1].split("</header>", 1)[0]
     assert header.lstrip().startswith('<p class="synthetic-banner"') and "SYNTHETIC DATA: downloads" in header
     assert "SYNTHETIC: " in texts["html"]  # the chart titles (inline SVG)
+    assert "<title>SYNTHETIC · lineupwatch " in texts["html"]  # the tab and the bookmark say so too
     entry = ET.fromstring(texts["feed"]).find(f"{ATOM}entry")
     assert entry.find(f"{ATOM}title").text.startswith("SYNTHETIC DATA: ")
     assert entry.find(f"{ATOM}summary").text.startswith("SYNTHETIC DATA: ")
@@ -99,7 +100,8 @@ def test_a_report_of_the_bundled_replay_says_synthetic_first_everywhere(tmp_path
     run_cli("alerts", "--config", str(config_path))
     assert sink.messages
     _, message, _ = sink.messages[0]
-    assert message["Subject"].startswith("[lineupwatch] ")  # the subject stays the change: filters and threads key on it
+    # the subject is what an inbox shows: it says so too, after the tag filters key on
+    assert message["Subject"].startswith("[lineupwatch] SYNTHETIC: ")
     text = message.get_body(("plain",)).get_content()
     assert text.splitlines()[0].startswith("SYNTHETIC DATA: downloads, likes, child counts and the Hub-wide stream")
     assert "SYNTHETIC DATA" in message.get_body(("html",)).get_content().split("<h2")[0]

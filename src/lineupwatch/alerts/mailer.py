@@ -51,10 +51,11 @@ def one_line(text: str, limit: int = 180) -> str:
 
 
 def headline(notification: Notification, limit: int = 180) -> str:
-    """`[lineupwatch] <most important change> (+N more)` on one line: a long subject is cut
+    """`[lineupwatch] <most important change> (+N more)` on one line, `[lineupwatch] SYNTHETIC: ...`
+    when the facts behind it are made up (the subject is what an inbox shows); a long subject is cut
     before the count, which must survive."""
-    return one_line(f"[lineupwatch] {clean_text(notification.head.subject)}", limit - len(notification.more)) \
-        + notification.more
+    tag = "[lineupwatch] SYNTHETIC: " if notification.banner else "[lineupwatch] "
+    return one_line(tag + clean_text(notification.head.subject), limit - len(notification.more)) + notification.more
 
 
 def compose(notification: Notification, settings: MailSettings, link: str | None) -> EmailMessage:
