@@ -20,8 +20,8 @@ ROOT = Path(__file__).parents[1]
 PACKAGE = ROOT / "src" / "lineupwatch"
 DOC = ROOT / "docs" / "architecture.md"
 
-_BELOW_OPS = frozenset({"config", "sanitize", "hub", "normalize", "store", "stream", "analysis", "report", "alerts",
-                        "replay"})
+_BELOW_OPS = frozenset({"config", "sanitize", "children", "hub", "normalize", "store", "stream", "analysis", "report",
+                        "alerts", "replay"})
 # Stage -> the stages it may import: one way, from the base (config, sanitize) up to the CLI. A
 # stage is a folder of src/lineupwatch, or one of its top-level modules; `lineupwatch` is the
 # package's own __init__, `cli` is cli.py and __main__.py.
@@ -29,13 +29,14 @@ ALLOWED: dict[str, frozenset[str]] = {
     "lineupwatch": frozenset(),
     "config": frozenset(),
     "sanitize": frozenset(),
+    "children": frozenset(),
     "hub": frozenset(),
     "normalize": frozenset({"config", "sanitize"}),
     "store": frozenset({"config", "sanitize", "normalize"}),
-    "replay": frozenset({"config", "sanitize", "normalize"}),
+    "replay": frozenset({"config", "sanitize", "children", "normalize"}),
     "stream": frozenset({"config", "sanitize", "hub", "normalize", "store"}),
     "analysis": frozenset({"config", "sanitize", "normalize", "store", "stream"}),
-    "report": frozenset({"config", "sanitize", "normalize", "store", "stream", "analysis"}),
+    "report": frozenset({"config", "sanitize", "children", "normalize", "store", "stream", "analysis"}),
     "alerts": frozenset({"config", "sanitize", "normalize", "store", "stream", "analysis"}),
     "ops": _BELOW_OPS,
     "cli": _BELOW_OPS | {"ops"},

@@ -21,7 +21,6 @@ The files written are those the job writes running each day in one process, byte
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import signal
 import sqlite3
@@ -39,6 +38,7 @@ from sqlite_utils import Database
 
 from ..alerts.engine import run_alerts
 from ..analysis.weekly import iso_week
+from ..children import PipeChild, start_method
 from ..config.settings import Config
 from ..hub.client import PollError
 from ..report import writer as reporting
@@ -57,48 +57,24 @@ class _Child:
     """A child process answering messages down a pipe: ("ok", value) or ("failed", message)."""
 
     def __init__(self, config: Config, state: type, name: str) -> None:
-        self.config, self._state, self._name = config, state, name
-        self._conn: Connection | None = None
-        self._process: multiprocessing.process.BaseProcess | None = None
+        self.config = config
+        # not a daemon: the day worker has a report process of its own; __exit__ stops it
+        self._child = PipeChild(_work, (config, state), name, daemon=False, grace=10, failure=WorkerFailed,
+                                what=f"the demo's {name} process")
 
     def __enter__(self) -> Self:
-        context = reporting.start_method()
-        self._conn, child = context.Pipe()
-        # not a daemon: the day worker has a report process of its own; __exit__ stops it
-        self._process = context.Process(target=_work, args=(child, self.config, self._state), name=self._name)
-        self._process.start()
-        child.close()
+        self._child.start()
         self._answer()  # started
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._conn is not None:
-            try:
-                self._conn.send(None)
-            except OSError:
-                pass
-            self._conn.close()
-            self._conn = None
-        if self._process is not None:
-            self._process.join(10)
-            if self._process.is_alive():
-                self._process.terminate()
-                self._process.join()
-            self._process = None
+        self._child.stop()
 
     def _send(self, message: tuple) -> None:
-        assert self._conn is not None, "use the worker as a context manager"
-        try:
-            self._conn.send(message)
-        except OSError as err:
-            raise WorkerFailed(f"the demo's {self._name} process stopped: {err}") from None
+        self._child.send(message)
 
     def _answer(self) -> object:
-        assert self._conn is not None, "use the worker as a context manager"
-        try:
-            kind, value = self._conn.recv()
-        except (EOFError, OSError):
-            raise WorkerFailed(f"the demo's {self._name} process stopped without answering") from None
+        kind, value = self._child.recv()
         if kind == "failed":
             raise WorkerFailed(value)
         return value
@@ -226,7 +202,7 @@ class _Days:
         self.written: set[str] = set()  # the tables any statement on the copy wrote to
         self.copy.conn.set_authorizer(self._note_writes)
         self.tmp = tempfile.TemporaryDirectory(prefix="lineupwatch-demo-")
-        self.pool = ProcessPoolExecutor(1, mp_context=reporting.start_method(), initializer=_start_reports,
+        self.pool = ProcessPoolExecutor(1, mp_context=start_method(), initializer=_start_reports,
                                         initargs=(os.getpid(),))
         self.pool.submit(int)  # starts the report process now: it imports matplotlib meanwhile
         self.reports: list[Future] = []

@@ -10,11 +10,11 @@ then, counters grown to it) and the stream has reached that day.
 
 from __future__ import annotations
 
-import multiprocessing
 import signal
-import threading
 from datetime import date, datetime
 from multiprocessing.connection import Connection
+
+from ..children import PipeChild
 
 
 class TimelineHubFailed(RuntimeError):
@@ -27,39 +27,22 @@ class TimelineHub:
 
     def __init__(self, start: datetime, stream_since: date) -> None:
         self.start_moment, self.stream_since = start, stream_since
-        self._conn: Connection | None = None
-        self._process: multiprocessing.process.BaseProcess | None = None
+        self._child = PipeChild(_serve, (start, stream_since), "lineupwatch-timeline-hub", daemon=True, grace=5,
+                                failure=TimelineHubFailed, what="the replay Hub's process")
         self.url = ""
 
     def start(self) -> TimelineHub:
-        context = _context()
-        self._conn, child = context.Pipe()
-        self._process = context.Process(target=_serve, args=(child, self.start_moment, self.stream_since),
-                                        name="lineupwatch-timeline-hub", daemon=True)
-        self._process.start()
-        child.close()
+        self._child.start()
         self.url = self._answer()
         return self
 
     def move_to(self, moment: datetime) -> None:
         """Serve the Hub as it was at `moment`, the stream up to its day."""
-        self._send(moment)
+        self._child.send(moment)
         self._answer()
 
     def stop(self) -> None:
-        if self._conn is not None:
-            try:
-                self._conn.send(None)
-            except OSError:
-                pass
-            self._conn.close()
-            self._conn = None
-        if self._process is not None:
-            self._process.join(5)
-            if self._process.is_alive():
-                self._process.terminate()
-                self._process.join()
-            self._process = None
+        self._child.stop()
 
     def __enter__(self) -> TimelineHub:
         return self.start()
@@ -67,31 +50,11 @@ class TimelineHub:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def _send(self, message: object) -> None:
-        assert self._conn is not None, "start() first"
-        try:
-            self._conn.send(message)
-        except OSError as err:
-            raise TimelineHubFailed(f"the replay Hub's process stopped: {err}") from None
-
     def _answer(self) -> str:
-        assert self._conn is not None, "start() first"
-        try:
-            answer = self._conn.recv()
-        except (EOFError, OSError):
-            raise TimelineHubFailed("the replay Hub's process stopped without answering") from None
+        answer = self._child.recv()
         if isinstance(answer, BaseException):
             raise TimelineHubFailed(f"the replay Hub's process failed: {answer}")
         return answer
-
-
-def _context() -> multiprocessing.context.BaseContext:
-    """fork while this process runs one thread (the CLI: the child starts at once, everything
-    imported); otherwise (a test runner with servers in threads) a fork server or spawn."""
-    methods = multiprocessing.get_all_start_methods()
-    if threading.active_count() == 1 and "fork" in methods:
-        return multiprocessing.get_context("fork")
-    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
 
 
 def _serve(conn: Connection, start: datetime, stream_since: date) -> None:

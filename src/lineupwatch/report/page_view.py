@@ -8,20 +8,12 @@ lean on a symbol: "supported" of "Qwen stops small models" means Qwen stopped, s
 
 from __future__ import annotations
 
+from .view import VERDICT_WORDS
+
 FIRST_SCREEN_CHANGES = 3  # bullets of "changed since last week" on the first screen
 FIRST_SCREEN_CHARS = 64  # each at most this long (the whole line is under "Changed since last week")
 LABEL_EVERY = 4  # the index labels every 4th week, and the newest and oldest
 
-# The word a verdict badge shows, per forecast; {family} is the forecast's family. The class
-# (css) keeps the verdict's colour: the forecasts predict bad news, so "supported" is the warning colour.
-WORDS = {
-    ("small-models", "supported"): "{family} stopped",
-    ("small-models", "refuted"): "still making them",
-    ("small-models", "open"): "not settled yet",
-    ("open-weights", "supported"): "closing",
-    ("open-weights", "refuted"): "still open",
-    ("open-weights", "open"): "not settled yet",
-}
 # What the words mean, in the legend at the top of the page (and the foot of the data page).
 LEGEND = (
     ("refuted", "still making them / still open", "good news (refuted)"),
@@ -56,12 +48,13 @@ def data_page(week: object) -> str:
 
 def badge(forecast_id: object, verdict: dict, family: object) -> dict:
     """A verdict badge to show: its word first ("Qwen stopped"), then the verdict itself. The word is
-    view.verdict()'s when it gives one, else this module's; a bare "stopped" or "closing" names the family."""
-    key = (str(forecast_id), str(verdict.get("css")))
-    word = str(verdict.get("word") or WORDS.get(key, str(verdict.get("label") or "unknown")))
+    view.verdict()'s, else the one view.VERDICT_WORDS gives its forecast; a bare "stopped" or "closing"
+    names the family. The class (css) keeps the verdict's colour."""
+    forecast_words = VERDICT_WORDS.get(str(forecast_id)) or {}
+    word = str(verdict.get("word") or forecast_words.get(str(verdict.get("css")))
+               or verdict.get("label") or "unknown")
     if word in ("stopped", "closing"):
         word = f"{family or 'the family'} {word}"
-    word = word.format(family=family or "the family")
     return {"css": verdict.get("css") or "unknown", "word": word, "verdict": str(verdict.get("label") or "unknown")}
 
 

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import sys
-import threading
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from datetime import date, timedelta
@@ -15,6 +13,7 @@ from sqlite_utils import Database
 
 from ..analysis.ecosystem_day import ecosystem_of
 from ..analysis.weekly import build_report, iso_week, watched_entries
+from ..children import start_method
 from ..config.settings import Config
 from ..sanitize import clean
 from ..store import database as store
@@ -100,16 +99,6 @@ def backfill(config: Config, db: Database, until: date, out_dir: Path, jobs: int
         written = [write_report(report, out_dir, config.site.base_url, index=False, charts=charts)
                    for report, charts in pool.map(_worker_report, days[:-1])]
     return [*written, write_report(last, out_dir, config.site.base_url)]
-
-
-def start_method() -> multiprocessing.context.BaseContext:
-    """fork where it is safe, this process running one thread (the CLI): workers start at once,
-    with everything imported; otherwise (a test runner beside a replay Hub, a host application)
-    the platform's safe default, a fork server or spawn."""
-    if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("fork")
-    safe = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-    return multiprocessing.get_context(safe)
 
 
 _WORKER: tuple[Config, Database] | None = None  # a backfill worker's config and reader
